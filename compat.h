@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one place that knows how kernels differ.
+ *
+ * Both modules include it; the .c files are written against the newest API
+ * and carry no version checks. Kbuild greps the target kernel's headers and
+ * passes -DVIRT_HAVE_<feature> for what it finds: feature probes rather than
+ * version numbers, because Debian backports (6.1 has pcpu_stat_type, the
+ * bookworm 6.12 has netns_immutable).
+ */
+#ifndef VIRT_COMPAT_H
+#define VIRT_COMPAT_H
+
+#include <linux/netdevice.h>
+#include <linux/u64_stats_sync.h>
+
+/* Lockless TX: a feature bit until 6.12, a device field since. */
+static inline void virt_set_lltx(struct net_device *dev)
+{
+#ifdef VIRT_HAVE_LLTX_FIELD
+	dev->lltx = true;
+#else
+	dev->features |= NETIF_F_LLTX;
+#endif
+}
+
+/* Pin a device to its namespace: a feature bit, then netns_local (6.12),
+ * then netns_immutable (6.15, backported to Debian's 6.12).
+ */
+static inline void virt_set_netns_local(struct net_device *dev)
+{
+#if defined(VIRT_HAVE_NETNS_IMMUTABLE)
+	dev->netns_immutable = true;
+#elif defined(VIRT_HAVE_NETNS_LOCAL_FIELD)
+	dev->netns_local = true;
+#else
+	dev->features |= NETIF_F_NETNS_LOCAL;
+#endif
+}
+
+#ifndef VIRT_HAVE_NETDEV_HOLD
+/* Reference trackers arrived in 5.17, netdev_hold() in 6.0. */
+struct virt_no_tracker {};
+#define netdevice_tracker struct virt_no_tracker
+
+static inline void netdev_hold(struct net_device *dev,
+			       netdevice_tracker *tracker, gfp_t gfp)
+{
+	dev_hold(dev);
+}
+
+static inline void netdev_put(struct net_device *dev,
+			      netdevice_tracker *tracker)
+{
+	dev_put(dev);
+}
+#endif
+
+#ifndef VIRT_HAVE_INHERIT_TSO_MAX
+static inline void netif_inherit_tso_max(struct net_device *to,
+					 const struct net_device *from)
+{
+	to->gso_max_size = from->gso_max_size;
+	to->gso_max_segs = from->gso_max_segs;
+}
+#endif
+
+#ifndef VIRT_HAVE_TSTATS_TX_ADD
+/* 5.10: pcpu_sw_netstats holds plain u64 and has no tx helper. */
+static inline void dev_sw_netstats_tx_add(struct net_device *dev,
+					  unsigned int packets,
+					  unsigned int len)
+{
+	struct pcpu_sw_netstats *tstats = this_cpu_ptr(dev->tstats);
+
+	u64_stats_update_begin(&tstats->syncp);
+	tstats->tx_bytes += len;
+	tstats->tx_packets += packets;
+	u64_stats_update_end(&tstats->syncp);
+}
+#endif
+
+#ifndef VIRT_HAVE_GET_TSTATS64
+static inline void dev_get_tstats64(struct net_device *dev,
+				    struct rtnl_link_stats64 *s)
+{
+	netdev_stats_to_stats64(s, &dev->stats);
+	dev_fetch_sw_netstats(s, dev->tstats);
+}
+#endif
+
+#endif /* VIRT_COMPAT_H */

@@ -1,0 +1,130 @@
+# shellcheck shell=bash
+# Boot a kernel under QEMU (software emulation) and run one command in it.
+# Sourced after common.sh and kernel.sh.
+#
+# The guest sees the host's root read-only over 9p with a tmpfs overlay, has
+# no route out (-nic none), and two virtio NICs on one QEMU hub: eth0 stays
+# in the root namespace as the parent, tests move eth1 into "remote".
+
+# Kernel log lines that fail a run whatever the test said.
+GUEST_BAD_LOG='WARNING:|BUG:|Oops|Kernel panic|KASAN|UBSAN|kmemleak:|unreferenced object|general protection|waiting for .* to become free|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|refcount_t:|list_add corruption|list_del corruption|soft lockup|hard LOCKUP|rcu_sched detected stall|rcu: INFO|blocked for more than|Call Trace:'
+
+# guest_prepare KVER: everything a boot needs (packages, kernel, headers,
+# modules built); sets ABI and BUILD.
+guest_prepare() {
+	virt_deps
+	mkdir -p "$VIRT_CACHE"
+	ABI=$(kernel_resolve "$1")
+	kernel_fetch "$ABI"
+	BUILD=$(build_modules "$ABI")
+}
+
+# guest_initramfs ABI: busybox, our init, and the modules the init loads.
+guest_initramfs() {
+	local abi=$1 kdir img tmp m kw path name
+	kdir=$(kernel_dir "$abi")
+	img=$kdir/initrd.gz
+	if [ -e "$img" ] && [ "$img" -nt "$VIRT_SRC/scripts/guest-init" ]; then
+		echo "$img"
+		return
+	fi
+	tmp=$(mktemp -d)
+	mkdir -p "$tmp"/{bin,modules,proc,sys,dev}
+	cp /bin/busybox "$tmp/bin/busybox"
+	cp "$VIRT_SRC/scripts/guest-init" "$tmp/init"
+	: >"$tmp/modules/order"
+	for m in virtio_pci virtio_net 9pnet_virtio 9p overlay; do
+		# "insmod <path>" lines in load order; "builtin <name>" is skipped.
+		modprobe -d "$kdir/root" -S "$abi" --show-depends "$m" |
+		while read -r kw path _; do
+			[ "$kw" = insmod ] || continue
+			name=$(basename "$path")
+			name=${name%.xz}
+			name=${name%.zst}
+			grep -qx "$name" "$tmp/modules/order" && continue
+			case $path in
+			*.xz)  xz -dc "$path" >"$tmp/modules/$name" ;;
+			*.zst) zstd -qdc "$path" >"$tmp/modules/$name" ;;
+			*)     cp "$path" "$tmp/modules/$name" ;;
+			esac
+			echo "$name" >>"$tmp/modules/order"
+		done
+	done
+	(cd "$tmp" && find . | cpio -o -H newc --quiet | gzip -1) >"$img.tmp"
+	mv "$img.tmp" "$img"
+	rm -rf "$tmp"
+	echo "$img"
+}
+
+# guest_run ABI BUILD_DIR -- CMD...: run CMD in the guest with the repo as
+# working directory and VIRT_BUILD pointing at the built modules. Streams
+# the output; returns CMD's exit status, or 124 on timeout, 125 if the VM
+# died, 126 if the kernel log has a WARN/BUG/KASAN/... report.
+# VIRT_TIMEOUT (seconds, default 900), VIRT_OUT (keep results there),
+# VIRT_CMDLINE (extra kernel parameters), VIRT_SMP, VIRT_MEM.
+guest_run() {
+	local abi=$1 build=$2 kdir initrd out qpid status rc=0 arg
+	shift 2
+	[ "${1:-}" = -- ] && shift
+	kdir=$(kernel_dir "$abi")
+	initrd=$(guest_initramfs "$abi")
+	out=${VIRT_OUT:-$(mktemp -d /tmp/virt-vm.XXXXXX)}
+	mkdir -p "$out"
+	rm -f "$out"/{output,status,dmesg,console.log}
+	cat >"$out/env" <<-EOF
+		VIRT_ABI='$abi'
+		VIRT_MODDIR='$kdir/root/lib/modules/$abi'
+	EOF
+	{
+		echo 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+		echo 'export HOME=/root LANG=C.UTF-8 TERM=dumb'
+		echo "export VIRT_BUILD='$build' VIRT_ABI='$abi' VIRT_SRC='$VIRT_SRC'"
+		echo "cd '$VIRT_SRC' || exit 1"
+		printf 'exec'
+		for arg in "$@"; do printf " %q" "$arg"; done
+		echo
+	} >"$out/cmd"
+	: >"$out/output"
+
+	timeout -k 10 "${VIRT_TIMEOUT:-900}" qemu-system-x86_64 \
+		-nodefaults -nographic -no-reboot -monitor none \
+		-machine pc -cpu max -smp "${VIRT_SMP:-2}" -m "${VIRT_MEM:-2048}" \
+		-kernel "$kdir/root/boot/vmlinuz-$abi" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 oops=panic softlockup_panic=1 mitigations=off no_timer_check ${VIRT_CMDLINE:-}" \
+		-serial "file:$out/console.log" \
+		-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap \
+		-device virtio-9p-pci,fsdev=root,mount_tag=root \
+		-fsdev "local,id=out,path=$out,security_model=none" \
+		-device virtio-9p-pci,fsdev=out,mount_tag=out \
+		-nic none \
+		-netdev hubport,id=n0,hubid=0 \
+		-device virtio-net-pci,netdev=n0,mac=52:54:00:00:00:10 \
+		-netdev hubport,id=n1,hubid=0 \
+		-device virtio-net-pci,netdev=n1,mac=52:54:00:00:00:20 \
+		</dev/null >"$out/qemu.log" 2>&1 &
+	qpid=$!
+	if [ -z "${VIRT_QUIET:-}" ]; then
+		tail -n +1 --pid=$qpid -f "$out/output" 2>/dev/null
+	fi
+	wait $qpid || rc=$?
+	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+		note "$abi: timed out after ${VIRT_TIMEOUT:-900}s"
+		status=124
+	elif [ -s "$out/status" ]; then
+		status=$(cat "$out/status")
+	else
+		note "$abi: the VM ended without a result"
+		status=125
+	fi
+	if [ "$status" -ne 0 ] && [ $status -ge 124 ]; then
+		tail -n 40 "$out/console.log" >&2
+	fi
+	if grep -Eh "$GUEST_BAD_LOG" "$out/console.log" "$out/dmesg" 2>/dev/null |
+		grep -v 'guest-init' >"$out/bad-log"; then
+		note "$abi: kernel log reports a problem:"
+		sort -u "$out/bad-log" | head -n 20 >&2
+		[ "$status" -eq 0 ] && status=126
+	fi
+	note "$abi: exit status $status (results in $out)"
+	return "$status"
+}

@@ -1,0 +1,63 @@
+#!/bin/bash
+# virt0 follows its parent: carrier (the parent's link and its admin state),
+# MTU (and can never exceed it), MAC address. Its own MAC can't be changed.
+. "$(dirname "$0")/lib.sh"
+
+topo_init
+ipv6_off
+need R ip addr add 198.51.100.1/24 dev eth1
+need insmod "$VIRT_KO" link=eth0
+need ip addr add 198.51.100.2/24 dev virt0
+need ip link set virt0 up
+check "virt0 is up" wait_for 5 operstate_is virt0 up
+
+# Carrier
+need ip link set eth0 down
+check "eth0 down: virt0 loses its carrier" wait_for 5 operstate_is virt0 lowerlayerdown
+check_match "eth0 down: ip link shows NO-CARRIER on virt0" "NO-CARRIER" "$(ip link show virt0)"
+need ip link set eth0 up
+check "eth0 up: virt0 is up again" wait_for 5 operstate_is virt0 up
+check "eth0 up: virt0 is reachable again" R ping -c 1 -W 2 198.51.100.2
+
+# Carrier of a parent whose link really drops: a veth whose peer goes down.
+need rmmod virt
+need ip link add vp0 type veth peer name vp1
+need ip link set vp1 netns remote
+need ip link set vp0 up
+need R ip link set vp1 up
+need insmod "$VIRT_KO" link=vp0
+need ip link set virt0 up
+check "veth parent with link: virt0 is up" wait_for 5 operstate_is virt0 up
+need R ip link set vp1 down
+check "veth peer down: virt0 is lowerlayerdown" wait_for 5 operstate_is virt0 lowerlayerdown
+need R ip link set vp1 up
+check "veth peer up: virt0 is up again" wait_for 5 operstate_is virt0 up
+need rmmod virt
+need insmod "$VIRT_KO" link=eth0
+need ip addr add 198.51.100.2/24 dev virt0
+need ip link set virt0 up
+
+# MTU
+check_eq "virt0 starts with eth0's MTU" "$(mtu eth0)" "$(mtu virt0)"
+check_fails "virt0 can't exceed eth0's MTU" ip link set virt0 mtu 1501
+check_match "... and says why" "mtu greater than device maximum" "$(cat "$T_LOG")"
+check "virt0 can go below it" ip link set virt0 mtu 1400
+check_eq "virt0 MTU is 1400" 1400 "$(mtu virt0)"
+need ip link set eth0 mtu 1300
+check_eq "eth0 to 1300: virt0 follows" 1300 "$(mtu virt0)"
+check_fails "virt0 can't exceed the new maximum" ip link set virt0 mtu 1400
+need ip link set eth0 mtu 1500
+check_eq "eth0 back to 1500: virt0 follows" 1500 "$(mtu virt0)"
+need R ip link set eth1 mtu 1500
+check "a full-size frame crosses: ping -s 1472 -M do" \
+	R ping -c 1 -W 2 -s 1472 -M do 198.51.100.2
+
+# MAC
+need ip link set eth0 address 02:00:00:00:00:aa
+check_eq "eth0's new MAC: virt0 follows" 02:00:00:00:00:aa "$(mac virt0)"
+need R ip neigh flush dev eth1
+check "virt0 is reachable at the new MAC" R ping -c 1 -W 2 198.51.100.2
+check_fails "virt0's own MAC can't be changed" ip link set virt0 address 02:00:00:00:00:bb
+
+check "rmmod virt" rmmod virt
+done_testing
