@@ -7,14 +7,15 @@
 # compiler warning: W=1 must be silent on every kernel we support.
 build_modules() {
 	local abi=$1 kdir=${2:-/usr/src/linux-headers-$1}
-	local out=$VIRT_CACHE/build/$abi log
+	local out log
+	# One build tree per checkout and kernel: two clones never share one.
+	out=$VIRT_CACHE/build/$(printf %s "$VIRT_SRC" | md5sum | cut -c1-8)/$abi
+	# A fresh copy each time: a stale object can't survive a deleted source.
+	rm -rf "$out"
 	mkdir -p "$out"
-	rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='*.cmd' \
-		--exclude='*.mod*' --exclude='.*' --exclude='Module.symvers' \
-		--exclude='modules.order' \
-		--include='Kbuild' --include='Makefile' --include='*.[ch]' \
-		--include='virt-full/' --exclude='*' \
-		"$VIRT_SRC/" "$out/"
+	(cd "$VIRT_SRC" && cp -r Kbuild ./*.[ch] "$out/" &&
+		if [ -d virt-full ]; then cp -r virt-full "$out/"; fi) ||
+		die "cannot copy the sources to $out"
 	log=$out/build.log
 	if ! make -s -C "$kdir" M="$out" W=1 modules >"$log" 2>&1; then
 		cat "$log" >&2
