@@ -89,4 +89,37 @@ static inline void dev_get_tstats64(struct net_device *dev,
 }
 #endif
 
+#ifndef VIRT_HAVE_NEWLINK_PARAMS
+/*
+ * Before 6.15 newlink took its arguments one by one. The code is written
+ * against the newer form; VIRT_NEWLINK_COMPAT(fn) defines the adapter and
+ * VIRT_NEWLINK(fn) names whichever of the two goes into rtnl_link_ops.
+ */
+struct rtnl_newlink_params {
+	struct net *src_net;	/* the link namespace, already resolved */
+	struct nlattr **tb;
+	struct nlattr **data;
+};
+
+static inline struct net *rtnl_newlink_link_net(struct rtnl_newlink_params *p)
+{
+	return p->src_net;
+}
+
+#define VIRT_NEWLINK(fn) fn##_compat
+#define VIRT_NEWLINK_COMPAT(fn)						\
+static int fn##_compat(struct net *src_net, struct net_device *dev,	\
+		       struct nlattr *tb[], struct nlattr *data[],	\
+		       struct netlink_ext_ack *extack)			\
+{									\
+	struct rtnl_newlink_params p = {				\
+		.src_net = src_net, .tb = tb, .data = data,		\
+	};								\
+	return fn(dev, &p, extack);					\
+}
+#else
+#define VIRT_NEWLINK(fn) fn
+#define VIRT_NEWLINK_COMPAT(fn)
+#endif
+
 #endif /* VIRT_COMPAT_H */

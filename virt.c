@@ -23,15 +23,10 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/etherdevice.h>
-#include <linux/ethtool.h>
-#include <linux/if_arp.h>
 #include <linux/module.h>
-#include <linux/netdevice.h>
-#include <linux/rtnetlink.h>
 #include <net/net_namespace.h>
 
-#include "compat.h"
+#include "stacked.h"
 
 static char *virt_link;
 module_param_named(link, virt_link, charp, 0444);
@@ -49,17 +44,6 @@ struct virt_priv {
 
 /* The one child, or NULL once its parent has gone. RTNL. */
 static struct net_device *virt_child;
-
-/* What the child offers when the parent does; the always-on set is safe
- * whatever the parent has, because the parent's dev_queue_xmit() segments
- * and checksums in software what its hardware can't.
- */
-#define VIRT_FEATURES (NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_HIGHDMA | \
-		       NETIF_F_FRAGLIST | NETIF_F_GSO | NETIF_F_ALL_TSO | \
-		       NETIF_F_GSO_ROBUST | NETIF_F_GRO | NETIF_F_RXCSUM)
-#define VIRT_ALWAYS_ON (NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_GSO_ROBUST | \
-			NETIF_F_GSO_SOFTWARE | NETIF_F_GSO_ENCAP_ALL)
-#define VIRT_STATE_MASK (BIT(__LINK_STATE_NOCARRIER) | BIT(__LINK_STATE_DORMANT))
 
 /*
  * Divert every frame the parent receives to the child. Called under
@@ -122,22 +106,9 @@ static int virt_dev_init(struct net_device *dev)
 		return -ENOMEM;
 	netdev_hold(parent, &priv->parent_tracker, GFP_KERNEL);
 
-	eth_hw_addr_set(dev, parent->dev_addr);
-	/* Same MAC, so a different dev_id keeps the IPv6 link-local apart. */
+	virt_inherit(dev, parent);
+	/* Same MAC as the parent: a dev_id of its own for the link-local. */
 	dev->dev_id = parent->dev_id + 1;
-	dev->mtu = parent->mtu;
-	dev->max_mtu = parent->mtu;
-	dev->state = (dev->state & ~VIRT_STATE_MASK) |
-		     (parent->state & VIRT_STATE_MASK);
-	dev->hw_features = VIRT_FEATURES;
-	dev->features |= (parent->features & VIRT_FEATURES) | VIRT_ALWAYS_ON;
-	dev->vlan_features = (parent->vlan_features & VIRT_FEATURES) |
-			     VIRT_ALWAYS_ON;
-	dev->hw_enc_features |= dev->features;
-	netif_inherit_tso_max(dev, parent);
-	dev->hard_header_len = parent->hard_header_len;
-	dev->needed_headroom = parent->needed_headroom;
-	dev->needed_tailroom = parent->needed_tailroom;
 
 	/* Stacked on another virtual device, our TX lock nests in its own. */
 	netdev_lockdep_set_classes(dev);
@@ -153,13 +124,12 @@ static void virt_dev_uninit(struct net_device *dev)
 	free_percpu(dev->tstats);
 }
 
-static netdev_features_t virt_fix_features(struct net_device *dev,
-					   netdev_features_t features)
+static netdev_features_t virt_dev_fix_features(struct net_device *dev,
+					       netdev_features_t features)
 {
 	struct virt_priv *priv = netdev_priv(dev);
-	netdev_features_t offered = priv->parent->features | VIRT_ALWAYS_ON;
 
-	return features & (offered | ~VIRT_FEATURES);
+	return virt_fix_features(priv->parent, features);
 }
 
 static int virt_get_iflink(const struct net_device *dev)
@@ -173,16 +143,10 @@ static const struct net_device_ops virt_netdev_ops = {
 	.ndo_init		= virt_dev_init,
 	.ndo_uninit		= virt_dev_uninit,
 	.ndo_start_xmit		= virt_start_xmit,
-	.ndo_fix_features	= virt_fix_features,
+	.ndo_fix_features	= virt_dev_fix_features,
 	.ndo_get_iflink		= virt_get_iflink,
 	.ndo_get_stats64	= dev_get_tstats64,
 };
-
-static void virt_get_drvinfo(struct net_device *dev,
-			     struct ethtool_drvinfo *info)
-{
-	strscpy(info->driver, KBUILD_MODNAME, sizeof(info->driver));
-}
 
 /* Speed and duplex are the parent's. Called under RTNL. */
 static int virt_get_link_ksettings(struct net_device *dev,
@@ -213,66 +177,23 @@ static void virt_setup(struct net_device *dev)
 	virt_set_netns_local(dev);
 }
 
-/* Refuse bad parameters before anything is created. */
-static int virt_check_params(void)
-{
-	if (!virt_link || !*virt_link) {
-		pr_err("link= is required: the parent interface, e.g. link=eth0\n");
-		return -ENODEV;
-	}
-	if (!dev_valid_name(virt_link)) {
-		pr_err("link=%.32s: not a valid interface name\n", virt_link);
-		return -EINVAL;
-	}
-	/* Room for at least one digit after the prefix; '%' would be a format. */
-	if (!virt_ifname || !dev_valid_name(virt_ifname) ||
-	    strlen(virt_ifname) > IFNAMSIZ - 3 || strchr(virt_ifname, '%')) {
-		pr_err("ifname=%.32s: not a valid name prefix (1 to %d characters, no '/', ':', '%%' or space)\n",
-		       virt_ifname ? virt_ifname : "", IFNAMSIZ - 3);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 /* The parent named by link=, if it can carry us. Under RTNL. */
 static struct net_device *virt_find_parent(void)
 {
 	struct net_device *parent = __dev_get_by_name(&init_net, virt_link);
+	const char *why;
+	int err;
 
 	if (!parent) {
 		pr_err("link=%s: no such interface\n", virt_link);
 		return ERR_PTR(-ENODEV);
 	}
-	if (parent->flags & IFF_LOOPBACK) {
-		pr_err("link=%s: is a loopback device, not Ethernet\n", virt_link);
-		return ERR_PTR(-EINVAL);
-	}
-	if (parent->type != ARPHRD_ETHER) {
-		pr_err("link=%s: is not an Ethernet device\n", virt_link);
-		return ERR_PTR(-EINVAL);
-	}
-	if (netdev_is_rx_handler_busy(parent)) {
-		pr_err("link=%s: already has a receive handler (bridge or bond port, macvlan/ipvlan/virt parent?)\n",
-		       virt_link);
-		return ERR_PTR(-EBUSY);
-	}
-	if (parent->priv_flags & IFF_NO_RX_HANDLER) {
-		pr_err("link=%s: cannot carry a receive handler (it is itself a stacked child)\n",
-		       virt_link);
-		return ERR_PTR(-EINVAL);
+	why = virt_parent_unfit(parent, NULL, &err);
+	if (why) {
+		pr_err("link=%s: %s\n", virt_link, why);
+		return ERR_PTR(err);
 	}
 	return parent;
-}
-
-/* Carrier, dormant and testing follow the parent; a parent that is
- * administratively down has no carrier to give. Under RTNL.
- */
-static void virt_follow_operstate(struct net_device *parent,
-				  struct net_device *child)
-{
-	netif_stacked_transfer_operstate(parent, child);
-	if (!netif_running(parent))
-		netif_carrier_off(child);
 }
 
 /* Under RTNL. */
@@ -353,29 +274,6 @@ static int virt_netdev_event(struct notifier_block *nb, unsigned long event,
 		return NOTIFY_DONE;
 
 	switch (event) {
-	case NETDEV_UP:
-	case NETDEV_DOWN:
-	case NETDEV_CHANGE:
-		virt_follow_operstate(dev, child);
-		break;
-	case NETDEV_CHANGEMTU:
-		child->max_mtu = dev->mtu;
-		if (dev_set_mtu(child, dev->mtu))
-			netdev_warn(child, "cannot follow %s to MTU %u\n",
-				    dev->name, dev->mtu);
-		break;
-	case NETDEV_CHANGEADDR:
-		eth_hw_addr_set(child, dev->dev_addr);
-		call_netdevice_notifiers(NETDEV_CHANGEADDR, child);
-		break;
-	case NETDEV_FEAT_CHANGE:
-		netif_inherit_tso_max(child, dev);
-		netdev_update_features(child);
-		break;
-	case NETDEV_NOTIFY_PEERS:
-	case NETDEV_RESEND_IGMP:
-		call_netdevice_notifiers(event, child);
-		break;
 	case NETDEV_PRE_TYPE_CHANGE:
 		/* The child only makes sense on Ethernet. */
 		return NOTIFY_BAD;
@@ -383,6 +281,8 @@ static int virt_netdev_event(struct notifier_block *nb, unsigned long event,
 		/* Deleted, unplugged or moved to another namespace. */
 		virt_destroy(child);
 		break;
+	default:
+		virt_follow_parent(event, dev, child);
 	}
 	return NOTIFY_DONE;
 }
@@ -395,7 +295,7 @@ static int __init virt_init(void)
 {
 	int err;
 
-	err = virt_check_params();
+	err = virt_check_param_names(virt_link, virt_ifname);
 	if (err)
 		return err;
 

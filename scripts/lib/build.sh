@@ -25,5 +25,23 @@ build_modules() {
 		cat "$log" >&2
 		die "build against $abi has warnings (W=1)"
 	fi
+	build_modroot "$abi" "$out"
 	echo "$out"
+}
+
+# build_modroot ABI OUT: OUT/modroot/lib/modules/ABI, the guest's module
+# directory: the kernel's own modules (a symlink into the unpacked image)
+# plus ours in updates/, indexed by depmod here on the host (depmod in the
+# guest, over 9p, takes a minute). modprobe virt_full and the rtnl
+# autoload ("ip link add ... type virt") then work inside the VM.
+build_modroot() {
+	local abi=$1 out=$2 img mods
+	img=$(kernel_dir "$abi")/root/lib/modules/$abi
+	mods=$out/modroot/lib/modules/$abi
+	mkdir -p "$mods/updates"
+	ln -s "$img/kernel" "$mods/kernel"
+	cp "$img"/modules.order "$img"/modules.builtin* "$mods/"
+	find "$out" -path "$out/modroot" -prune -o -name '*.ko' -print |
+		xargs cp -t "$mods/updates/"
+	depmod -b "$out/modroot" "$abi" || die "depmod for $abi failed"
 }

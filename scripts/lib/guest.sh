@@ -73,7 +73,7 @@ guest_run() {
 	rm -f "$out"/{output,status,dmesg,console.log}
 	cat >"$out/env" <<-EOF
 		VIRT_ABI='$abi'
-		VIRT_MODDIR='$kdir/root/lib/modules/$abi'
+		VIRT_MODDIR='$build/modroot/lib/modules/$abi'
 	EOF
 	{
 		echo 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'

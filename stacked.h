@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What both modules do alike as a device stacked on an Ethernet parent:
+ * which parents they accept, what a child inherits from its parent, and
+ * how it follows the parent's changes. All of it runs under RTNL.
+ */
+#ifndef VIRT_STACKED_H
+#define VIRT_STACKED_H
+
+#include <linux/etherdevice.h>
+#include <linux/ethtool.h>
+#include <linux/if_arp.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+
+#include "compat.h"
+
+/* What a child offers when its parent does; the always-on set is safe
+ * whatever the parent has, because the parent's dev_queue_xmit() segments
+ * and checksums in software what its hardware can't.
+ */
+#define VIRT_FEATURES (NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_HIGHDMA | \
+		       NETIF_F_FRAGLIST | NETIF_F_GSO | NETIF_F_ALL_TSO | \
+		       NETIF_F_GSO_ROBUST | NETIF_F_GRO | NETIF_F_RXCSUM)
+#define VIRT_ALWAYS_ON (NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_GSO_ROBUST | \
+			NETIF_F_GSO_SOFTWARE | NETIF_F_GSO_ENCAP_ALL)
+#define VIRT_STATE_MASK (BIT(__LINK_STATE_NOCARRIER) | BIT(__LINK_STATE_DORMANT))
+
+/* Longest child name prefix: room for at least one digit after it. */
+#define VIRT_PREFIX_MAX (IFNAMSIZ - 3)
+
+/*
+ * Check the link= and ifname= module parameters before anything is
+ * created: -ENODEV or -EINVAL and one log line naming the problem.
+ */
+static inline int virt_check_param_names(const char *link, const char *ifname)
+{
+	if (!link || !*link) {
+		pr_err("link= is required: the parent interface, e.g. link=eth0\n");
+		return -ENODEV;
+	}
+	if (!dev_valid_name(link)) {
+		pr_err("link=%.32s: not a valid interface name\n", link);
+		return -EINVAL;
+	}
+	/* '%' would be taken for a format by alloc_netdev(). */
+	if (!ifname || !dev_valid_name(ifname) ||
+	    strlen(ifname) > VIRT_PREFIX_MAX || strchr(ifname, '%')) {
+		pr_err("ifname=%.32s: not a valid name prefix (1 to %d characters, no '/', ':', '%%' or space)\n",
+		       ifname ? ifname : "", VIRT_PREFIX_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Why @parent can't carry a child, with *err set to the errno, or NULL if
+ * it can. A parent whose receive handler is @ours is fine (another child).
+ */
+static inline const char *virt_parent_unfit(struct net_device *parent,
+					    rx_handler_func_t *ours, int *err)
+{
+	rx_handler_func_t *handler = rtnl_dereference(parent->rx_handler);
+
+	*err = -EINVAL;
+	if (parent->flags & IFF_LOOPBACK)
+		return "is a loopback device, not Ethernet";
+	if (parent->type != ARPHRD_ETHER)
+		return "is not an Ethernet device";
+	*err = -EBUSY;
+	if (handler && handler != ours)
+		return "already has a receive handler (bridge or bond port, macvlan/ipvlan/virt parent?)";
+	*err = -EINVAL;
+	if (parent->priv_flags & IFF_NO_RX_HANDLER)
+		return "cannot carry a receive handler (it is itself a stacked child)";
+	*err = 0;
+	return NULL;
+}
+
+/*
+ * From ndo_init: a child starts as a copy of its parent. Same MAC, so
+ * the caller gives it a dev_id of its own to keep its IPv6 link-local
+ * address apart from the parent's.
+ */
+static inline void virt_inherit(struct net_device *dev,
+				const struct net_device *parent)
+{
+	eth_hw_addr_set(dev, parent->dev_addr);
+	dev->mtu = parent->mtu;
+	dev->max_mtu = parent->mtu;
+	dev->state = (dev->state & ~VIRT_STATE_MASK) |
+		     (parent->state & VIRT_STATE_MASK);
+	dev->hw_features = VIRT_FEATURES;
+	dev->features |= (parent->features & VIRT_FEATURES) | VIRT_ALWAYS_ON;
+	dev->vlan_features = (parent->vlan_features & VIRT_FEATURES) |
+			     VIRT_ALWAYS_ON;
+	dev->hw_enc_features |= dev->features;
+	netif_inherit_tso_max(dev, parent);
+	dev->hard_header_len = parent->hard_header_len;
+	dev->needed_headroom = parent->needed_headroom;
+	dev->needed_tailroom = parent->needed_tailroom;
+}
+
+/* ndo_fix_features: the user's choice, within what the parent offers. */
+static inline netdev_features_t virt_fix_features(const struct net_device *parent,
+						  netdev_features_t features)
+{
+	netdev_features_t offered = parent->features | VIRT_ALWAYS_ON;
+
+	return features & (offered | ~VIRT_FEATURES);
+}
+
+/*
+ * Carrier, dormant and testing follow the parent; a parent that is
+ * administratively down has no carrier to give.
+ */
+static inline void virt_follow_operstate(const struct net_device *parent,
+					 struct net_device *child)
+{
+	netif_stacked_transfer_operstate(parent, child);
+	if (!netif_running(parent))
+		netif_carrier_off(child);
+}
+
+/*
+ * A child follows a change of its parent (netdevice notifier @event):
+ * carrier, MTU (which it can never exceed), MAC and offloads.
+ */
+static inline void virt_follow_parent(unsigned long event,
+				      struct net_device *parent,
+				      struct net_device *child)
+{
+	switch (event) {
+	case NETDEV_UP:
+	case NETDEV_DOWN:
+	case NETDEV_CHANGE:
+		virt_follow_operstate(parent, child);
+		break;
+	case NETDEV_CHANGEMTU:
+		child->max_mtu = parent->mtu;
+		if (dev_set_mtu(child, parent->mtu))
+			netdev_warn(child, "cannot follow %s to MTU %u\n",
+				    parent->name, parent->mtu);
+		break;
+	case NETDEV_CHANGEADDR:
+		eth_hw_addr_set(child, parent->dev_addr);
+		call_netdevice_notifiers(NETDEV_CHANGEADDR, child);
+		break;
+	case NETDEV_FEAT_CHANGE:
+		netif_inherit_tso_max(child, parent);
+		netdev_update_features(child);
+		break;
+	case NETDEV_NOTIFY_PEERS:
+	case NETDEV_RESEND_IGMP:
+		call_netdevice_notifiers(event, child);
+		break;
+	}
+}
+
+static inline void virt_get_drvinfo(struct net_device *dev,
+				    struct ethtool_drvinfo *info)
+{
+	strscpy(info->driver, KBUILD_MODNAME, sizeof(info->driver));
+}
+
+#endif /* VIRT_STACKED_H */

@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The address table: which child answers for which address.
+ *
+ * A child's addresses are learnt from the inet and inet6 address
+ * notifiers. The validator notifiers refuse, with a message, an address
+ * that another child of the same parent or the parent itself already
+ * holds. IPv4 addresses are stored v4-mapped, so one table and one key
+ * size serve both families. The table holds every address of every child,
+ * up or down, so a duplicate is found in O(1) whoever holds it; the demux
+ * delivers only to a child that is up.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/inetdevice.h>
+#include <net/addrconf.h>
+#include <net/if_inet6.h>
+#include <net/ipv6.h>
+
+#include "virt_full.h"
+
+int virt_addr_port_init(struct virt_port *port)
+{
+	spin_lock_init(&port->addrs_lock);
+	return rhashtable_init(&port->addrs, &virt_addr_params);
+}
+
+/* The last child has gone and the receive handler with it: no reader. */
+void virt_addr_port_destroy(struct virt_port *port)
+{
+	rhashtable_destroy(&port->addrs);
+}
+
+/* Caller holds port->addrs_lock. */
+static void virt_addr_unlink(struct virt_port *port, struct virt_addr *a)
+{
+	rhashtable_remove_fast(&port->addrs, &a->node, virt_addr_params);
+	list_del(&a->anode);
+	kfree_rcu(a, rcu);
+}
+
+/* Any context: IPv6 reports addresses from atomic context. */
+static int virt_addr_add(struct virt_dev *child, const struct in6_addr *ip)
+{
+	struct virt_port *port = child->port;
+	struct virt_addr *a;
+	int err;
+
+	a = kzalloc(sizeof(*a), GFP_ATOMIC);
+	if (!a)
+		return -ENOMEM;
+	a->ip = *ip;
+	a->child = child;
+
+	spin_lock_bh(&port->addrs_lock);
+	err = rhashtable_lookup_insert_fast(&port->addrs, &a->node,
+					    virt_addr_params);
+	if (!err)
+		list_add_tail(&a->anode, &child->addrs);
+	spin_unlock_bh(&port->addrs_lock);
+	if (err)
+		kfree(a);
+	return err;
+}
+
+static void virt_addr_del(struct virt_dev *child, const struct in6_addr *ip)
+{
+	struct virt_port *port = child->port;
+	struct virt_addr *a;
+
+	spin_lock_bh(&port->addrs_lock);
+	a = rhashtable_lookup_fast(&port->addrs, ip, virt_addr_params);
+	if (a && a->child == child)
+		virt_addr_unlink(port, a);
+	spin_unlock_bh(&port->addrs_lock);
+}
+
+/* Whatever the stack has not reported gone when the child leaves. */
+void virt_addr_flush(struct virt_dev *child)
+{
+	struct virt_port *port = child->port;
+	struct virt_addr *a, *next;
+
+	spin_lock_bh(&port->addrs_lock);
+	list_for_each_entry_safe(a, next, &child->addrs, anode)
+		virt_addr_unlink(port, a);
+	spin_unlock_bh(&port->addrs_lock);
+}
+
+static struct virt_dev *virt_child_of(struct net_device *dev)
+{
+	return virt_is_child(dev) ? netdev_priv(dev) : NULL;
+}
+
+static void virt_addr_event(struct virt_dev *child, unsigned long event,
+			    const struct in6_addr *ip)
+{
+	int err;
+
+	switch (event) {
+	case NETDEV_UP:
+		err = virt_addr_add(child, ip);
+		/* Only addresses the validators never saw (IPv6 autoconf)
+		 * can collide here: keep them off the wire rather than steal.
+		 */
+		if (err)
+			netdev_warn(child->dev, "%pI6c is not steered here: %s\n",
+				    ip, err == -EEXIST ?
+				    "another virt device on this parent has it" :
+				    "out of memory");
+		break;
+	case NETDEV_DOWN:
+		virt_addr_del(child, ip);
+		break;
+	}
+}
+
+/* Under RTNL (IPv4 addresses change only there). */
+static int virt_inetaddr_event(struct notifier_block *nb,
+			       unsigned long event, void *ptr)
+{
+	const struct in_ifaddr *ifa = ptr;
+	struct virt_dev *child = virt_child_of(ifa->ifa_dev->dev);
+	struct in6_addr ip;
+
+	if (child) {
+		ipv6_addr_set_v4mapped(ifa->ifa_local, &ip);
+		virt_addr_event(child, event, &ip);
+	}
+	return NOTIFY_DONE;
+}
+
+/* Atomic context, with or without RTNL. */
+static int virt_inet6addr_event(struct notifier_block *nb,
+				unsigned long event, void *ptr)
+{
+	const struct inet6_ifaddr *ifa = ptr;
+	struct virt_dev *child = virt_child_of(ifa->idev->dev);
+
+	if (child)
+		virt_addr_event(child, event, &ifa->addr);
+	return NOTIFY_DONE;
+}
+
+/* The child that holds @ip, up or down, or NULL. Only compared, never
+ * dereferenced: the child may be on its way out.
+ */
+static struct virt_dev *virt_addr_holder(struct virt_port *port,
+					 const struct in6_addr *ip)
+{
+	struct virt_dev *holder = NULL;
+	struct virt_addr *a;
+
+	rcu_read_lock();
+	a = rhashtable_lookup(&port->addrs, ip, virt_addr_params);
+	if (a)
+		holder = a->child;
+	rcu_read_unlock();
+	return holder;
+}
+
+/* Does @parent itself hold @ip? Under RTNL. */
+static bool virt_parent_holds(struct net_device *parent,
+			      const struct in6_addr *ip)
+{
+	const struct in_ifaddr *ifa;
+	struct in_device *in_dev;
+
+	if (!ipv6_addr_v4mapped(ip))
+		return ipv6_chk_addr(dev_net(parent), ip, parent, 0);
+	in_dev = __in_dev_get_rtnl(parent);
+	if (!in_dev)
+		return false;
+	in_dev_for_each_ifa_rtnl(ifa, in_dev)
+		if (ifa->ifa_local == ip->s6_addr32[3])
+			return true;
+	return false;
+}
+
+/*
+ * Refuse an address that would be steered to two places: to a child when
+ * another child of its parent, or the parent, holds it; to a parent when
+ * one of its children holds it. Under RTNL.
+ */
+static int virt_addr_validate(struct net_device *dev, const struct in6_addr *ip,
+			      struct netlink_ext_ack *extack)
+{
+	struct virt_dev *child = virt_child_of(dev);
+	struct virt_dev *holder;
+
+	if (child) {
+		holder = virt_addr_holder(child->port, ip);
+		if (holder && holder != child) {
+			NL_SET_ERR_MSG(extack, "Address already assigned to another virt device on this parent");
+			return notifier_from_errno(-EADDRINUSE);
+		}
+		if (virt_parent_holds(child->parent, ip)) {
+			NL_SET_ERR_MSG(extack, "Address already assigned to the parent of this virt device");
+			return notifier_from_errno(-EADDRINUSE);
+		}
+	} else if (virt_is_port(dev) &&
+		   virt_addr_holder(virt_port_get_rtnl(dev), ip)) {
+		NL_SET_ERR_MSG(extack, "Address already assigned to a virt device on this interface");
+		return notifier_from_errno(-EADDRINUSE);
+	}
+	return NOTIFY_DONE;
+}
+
+static int virt_inetaddr_validate(struct notifier_block *nb,
+				  unsigned long event, void *ptr)
+{
+	struct in_validator_info *ivi = ptr;
+	struct in6_addr ip;
+
+	if (event != NETDEV_UP)
+		return NOTIFY_DONE;
+	ipv6_addr_set_v4mapped(ivi->ivi_addr, &ip);
+	return virt_addr_validate(ivi->ivi_dev->dev, &ip, ivi->extack);
+}
+
+static int virt_inet6addr_validate(struct notifier_block *nb,
+				   unsigned long event, void *ptr)
+{
+	struct in6_validator_info *i6vi = ptr;
+
+	if (event != NETDEV_UP)
+		return NOTIFY_DONE;
+	return virt_addr_validate(i6vi->i6vi_dev->dev, &i6vi->i6vi_addr,
+				  i6vi->extack);
+}
+
+static struct notifier_block virt_inetaddr_nb = {
+	.notifier_call = virt_inetaddr_event,
+};
+
+static struct notifier_block virt_inet6addr_nb = {
+	.notifier_call = virt_inet6addr_event,
+};
+
+static struct notifier_block virt_inetaddr_validator_nb = {
+	.notifier_call = virt_inetaddr_validate,
+};
+
+static struct notifier_block virt_inet6addr_validator_nb = {
+	.notifier_call = virt_inet6addr_validate,
+};
+
+int virt_addr_init(void)
+{
+	int err;
+
+	err = register_inetaddr_validator_notifier(&virt_inetaddr_validator_nb);
+	if (err)
+		return err;
+	err = register_inet6addr_validator_notifier(&virt_inet6addr_validator_nb);
+	if (err)
+		goto err_v4_validator;
+	err = register_inetaddr_notifier(&virt_inetaddr_nb);
+	if (err)
+		goto err_v6_validator;
+	err = register_inet6addr_notifier(&virt_inet6addr_nb);
+	if (err)
+		goto err_v4;
+	return 0;
+
+err_v4:
+	unregister_inetaddr_notifier(&virt_inetaddr_nb);
+err_v6_validator:
+	unregister_inet6addr_validator_notifier(&virt_inet6addr_validator_nb);
+err_v4_validator:
+	unregister_inetaddr_validator_notifier(&virt_inetaddr_validator_nb);
+	return err;
+}
+
+void virt_addr_exit(void)
+{
+	unregister_inet6addr_notifier(&virt_inet6addr_nb);
+	unregister_inetaddr_notifier(&virt_inetaddr_nb);
+	unregister_inet6addr_validator_notifier(&virt_inet6addr_validator_nb);
+	unregister_inetaddr_validator_notifier(&virt_inetaddr_validator_nb);
+}

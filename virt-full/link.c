@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The child device: netdev and ethtool operations, and the rtnl link kind
+ * "virt" (ip link add link eth0 name virt1 type virt). Control runs under
+ * RTNL; ndo_set_rx_mode under the child's address list lock.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/if_link.h>
+
+#include "virt_full.h"
+
+/* Runs inside register_netdevice(); undone by virt_dev_uninit(). */
+static int virt_dev_init(struct net_device *dev)
+{
+	struct virt_dev *child = netdev_priv(dev);
+	int err;
+
+	child->stats = netdev_alloc_pcpu_stats(struct virt_pcpu_stats);
+	if (!child->stats)
+		return -ENOMEM;
+	err = virt_port_attach(child);
+	if (err) {
+		free_percpu(child->stats);
+		return err;
+	}
+	virt_inherit(dev, child->parent);
+	/* Stacked on another virtual device, our TX lock nests in its own. */
+	netdev_lockdep_set_classes(dev);
+	return 0;
+}
+
+/*
+ * Runs after the device is closed, its address notifiers have run and a
+ * grace period has passed: no reader can reach the child's counters.
+ */
+static void virt_dev_uninit(struct net_device *dev)
+{
+	struct virt_dev *child = netdev_priv(dev);
+
+	virt_addr_flush(child);
+	virt_port_detach(child);
+	free_percpu(child->stats);
+}
+
+static int virt_stop(struct net_device *dev)
+{
+	struct virt_dev *child = netdev_priv(dev);
+
+	dev_uc_unsync(child->parent, dev);
+	dev_mc_unsync(child->parent, dev);
+	return 0;
+}
+
+/*
+ * The groups the child listens to: a filter for the demux's copies, and
+ * the parent's own filter, so that its NIC lets them in.
+ */
+static void virt_set_rx_mode(struct net_device *dev)
+{
+	struct virt_dev *child = netdev_priv(dev);
+	DECLARE_BITMAP(filter, VIRT_MC_FILTER_SIZE);
+	struct netdev_hw_addr *ha;
+
+	if (dev->flags & (IFF_PROMISC | IFF_ALLMULTI)) {
+		bitmap_fill(filter, VIRT_MC_FILTER_SIZE);
+	} else {
+		bitmap_zero(filter, VIRT_MC_FILTER_SIZE);
+		netdev_for_each_mc_addr(ha, dev)
+			__set_bit(virt_mc_hash(ha->addr), filter);
+		__set_bit(virt_mc_hash(dev->broadcast), filter);
+	}
+	/* Readers may see a mix of old and new bits for a moment: harmless. */
+	bitmap_copy(child->mc_filter, filter, VIRT_MC_FILTER_SIZE);
+
+	dev_uc_sync(child->parent, dev);
+	dev_mc_sync(child->parent, dev);
+}
+
+void virt_stats_read(struct virt_dev *child, u64 *sum)
+{
+	unsigned int start, cpu, i;
+
+	memset(sum, 0, VIRT_STATS_N * sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		const struct virt_pcpu_stats *s = per_cpu_ptr(child->stats, cpu);
+		u64 v[VIRT_STATS_N];
+
+		do {
+			start = u64_stats_fetch_begin(&s->syncp);
+			for (i = 0; i < VIRT_STATS_N; i++)
+				v[i] = u64_stats_read(&s->cnt[i]);
+		} while (u64_stats_fetch_retry(&s->syncp, start));
+		for (i = 0; i < VIRT_STATS_N; i++)
+			sum[i] += v[i];
+	}
+}
+
+static void virt_get_stats64(struct net_device *dev,
+			     struct rtnl_link_stats64 *stats)
+{
+	u64 sum[VIRT_STATS_N];
+
+	virt_stats_read(netdev_priv(dev), sum);
+	stats->rx_packets = sum[VIRT_RX_PACKETS];
+	stats->rx_bytes = sum[VIRT_RX_BYTES];
+	stats->multicast = sum[VIRT_RX_MULTICAST];
+	stats->tx_packets = sum[VIRT_TX_PACKETS];
+	stats->tx_bytes = sum[VIRT_TX_BYTES];
+	stats->rx_dropped = sum[VIRT_RX_DROPPED];
+	stats->tx_dropped = sum[VIRT_TX_DROPPED];
+}
+
+static netdev_features_t virt_dev_fix_features(struct net_device *dev,
+					       netdev_features_t features)
+{
+	struct virt_dev *child = netdev_priv(dev);
+
+	return virt_fix_features(child->parent, features);
+}
+
+static int virt_get_iflink(const struct net_device *dev)
+{
+	const struct virt_dev *child = netdev_priv(dev);
+
+	return READ_ONCE(child->parent->ifindex);
+}
+
+static const struct net_device_ops virt_netdev_ops = {
+	.ndo_init		= virt_dev_init,
+	.ndo_uninit		= virt_dev_uninit,
+	.ndo_stop		= virt_stop,
+	.ndo_start_xmit		= virt_start_xmit,
+	.ndo_set_rx_mode	= virt_set_rx_mode,
+	.ndo_get_stats64	= virt_get_stats64,
+	.ndo_fix_features	= virt_dev_fix_features,
+	.ndo_get_iflink		= virt_get_iflink,
+	.ndo_validate_addr	= eth_validate_addr,
+};
+
+bool virt_is_child(const struct net_device *dev)
+{
+	return dev->netdev_ops == &virt_netdev_ops;
+}
+
+/* Speed and duplex are the parent's. Called under RTNL. */
+static int virt_get_link_ksettings(struct net_device *dev,
+				   struct ethtool_link_ksettings *cmd)
+{
+	struct virt_dev *child = netdev_priv(dev);
+
+	return __ethtool_get_link_ksettings(child->parent, cmd);
+}
+
+static const struct ethtool_ops virt_ethtool_ops = {
+	.get_drvinfo		= virt_get_drvinfo,
+	.get_link		= ethtool_op_get_link,
+	.get_link_ksettings	= virt_get_link_ksettings,
+	.get_ts_info		= ethtool_op_get_ts_info,
+};
+
+static void virt_setup(struct net_device *dev)
+{
+	ether_setup(dev);
+	dev->netdev_ops = &virt_netdev_ops;
+	dev->ethtool_ops = &virt_ethtool_ops;
+	dev->needs_free_netdev = true;
+	/* The parent's qdisc queues; nothing may stack an rx_handler on us;
+	 * our unicast and multicast lists go to the parent's filter.
+	 */
+	dev->priv_flags |= IFF_NO_QUEUE | IFF_NO_RX_HANDLER | IFF_UNICAST_FLT;
+	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
+	virt_set_lltx(dev);
+}
+
+/* Report why @parent can't carry us, to netlink or to the kernel log. */
+static void virt_link_refuse(struct net_device *parent, const char *why,
+			     struct netlink_ext_ack *extack)
+{
+	/* NL_SET_ERR_MSG() only takes a literal; @why is one, elsewhere. */
+	if (extack)
+		extack->_msg = why;
+	else
+		pr_err("link=%s: %s\n", parent->name, why);
+}
+
+/* Register @dev as a child of @parent. Both creation paths end here. */
+static int virt_link_attach(struct net_device *dev, struct net_device *parent,
+			    struct netlink_ext_ack *extack)
+{
+	struct virt_dev *child = netdev_priv(dev);
+	const char *why;
+	int err;
+
+	/* A child of a child is a child of the same parent. */
+	if (virt_is_child(parent))
+		parent = ((struct virt_dev *)netdev_priv(parent))->parent;
+	why = virt_parent_unfit(parent, virt_port_handle_frame, &err);
+	if (why) {
+		virt_link_refuse(parent, why, extack);
+		return err;
+	}
+
+	child->dev = dev;
+	child->parent = parent;
+	INIT_LIST_HEAD(&child->addrs);
+	err = register_netdevice(dev);
+	if (err)
+		return err;
+	err = netdev_upper_dev_link(parent, dev, extack);
+	if (err)
+		goto err_unregister;
+	list_add_tail_rcu(&child->pnode, &child->port->children);
+	virt_follow_operstate(parent, dev);
+	/* Without a carrier event operstate would stay UNKNOWN. */
+	linkwatch_fire_event(dev);
+	pr_debug("%s: created on %s\n", dev->name, parent->name);
+	return 0;
+
+err_unregister:
+	/* ndo_uninit leaves the port; the core frees the device. */
+	unregister_netdevice(dev);
+	return err;
+}
+
+static int virt_newlink(struct net_device *dev,
+			struct rtnl_newlink_params *params,
+			struct netlink_ext_ack *extack)
+{
+	struct nlattr **tb = params->tb;
+	struct net_device *parent;
+
+	if (!tb[IFLA_LINK]) {
+		NL_SET_ERR_MSG(extack, "A virt device needs a parent: ip link add link DEV NAME type virt");
+		return -EINVAL;
+	}
+	parent = __dev_get_by_index(rtnl_newlink_link_net(params),
+				    nla_get_u32(tb[IFLA_LINK]));
+	if (!parent) {
+		NL_SET_ERR_MSG(extack, "Parent device not found");
+		return -ENODEV;
+	}
+	return virt_link_attach(dev, parent, extack);
+}
+VIRT_NEWLINK_COMPAT(virt_newlink)
+
+/* The legacy path: insmod virt_full.ko link=eth0. Under RTNL. */
+int virt_link_create(struct net_device *parent, const char *pattern)
+{
+	struct net_device *dev;
+	int err;
+
+	dev = alloc_netdev(sizeof(struct virt_dev), pattern, NET_NAME_ENUM,
+			   virt_setup);
+	if (!dev)
+		return -ENOMEM;
+	dev->rtnl_link_ops = &virt_link_ops;
+	dev_net_set(dev, dev_net(parent));
+	err = virt_link_attach(dev, parent, NULL);
+	if (err && dev->reg_state == NETREG_UNINITIALIZED)
+		free_netdev(dev);
+	return err;
+}
+
+/*
+ * Unpublish the child from the demux's children list, then unregister.
+ * Its addresses leave the table through the address notifiers, or in
+ * ndo_uninit at the latest; until then the demux sees it down.
+ */
+static void virt_dellink(struct net_device *dev, struct list_head *head)
+{
+	struct virt_dev *child = netdev_priv(dev);
+
+	list_del_rcu(&child->pnode);
+	unregister_netdevice_queue(dev, head);
+	netdev_upper_dev_unlink(child->parent, dev);
+	pr_debug("%s: destroyed\n", dev->name);
+}
+
+static int virt_validate(struct nlattr *tb[], struct nlattr *data[],
+			 struct netlink_ext_ack *extack)
+{
+	if (tb[IFLA_ADDRESS]) {
+		NL_SET_ERR_MSG(extack, "A virt device always has its parent's MAC address");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The namespace of the parent: where the device does its I/O. */
+static struct net *virt_get_link_net(const struct net_device *dev)
+{
+	const struct virt_dev *child = netdev_priv(dev);
+
+	return dev_net(child->parent);
+}
+
+struct rtnl_link_ops virt_link_ops = {
+	.kind		= VIRT_KIND,
+	.priv_size	= sizeof(struct virt_dev),
+	.setup		= virt_setup,
+	.validate	= virt_validate,
+	.newlink	= VIRT_NEWLINK(virt_newlink),
+	.dellink	= virt_dellink,
+	.get_link_net	= virt_get_link_net,
+};

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virt_full: children that coexist with their parent, each answering for
+ * its own addresses (like ipvlan in L2 mode: one MAC, demux by IP).
+ *
+ *	ip link add link eth0 name virt1 type virt	(module autoloads)
+ *	insmod virt_full.ko link=eth0 [ifname=virt]	(the article's way)
+ *
+ * This file: module init and exit, and the legacy link= path.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <net/net_namespace.h>
+
+#include "virt_full.h"
+
+static char *virt_link;
+module_param_named(link, virt_link, charp, 0444);
+MODULE_PARM_DESC(link,
+		 "Parent Ethernet interface of a child created at load, e.g. eth0 (optional: ip link add ... type virt needs none)");
+
+static char *virt_ifname = "virt";
+module_param_named(ifname, virt_ifname, charp, 0444);
+MODULE_PARM_DESC(ifname,
+		 "Name prefix of the child created at load: <ifname>N (default \"virt\", at most 13 characters)");
+
+/* insmod virt_full.ko link=eth0: one child in init_net. Under RTNL. */
+static int virt_create_at_load(void)
+{
+	struct net_device *parent = __dev_get_by_name(&init_net, virt_link);
+	char pattern[IFNAMSIZ];
+	const char *why;
+	int err;
+
+	if (!parent) {
+		pr_err("link=%s: no such interface\n", virt_link);
+		return -ENODEV;
+	}
+	why = virt_parent_unfit(parent, virt_port_handle_frame, &err);
+	if (why) {
+		pr_err("link=%s: %s\n", virt_link, why);
+		return err;
+	}
+	snprintf(pattern, sizeof(pattern), "%s%%d", virt_ifname);
+	err = virt_link_create(parent, pattern);
+	if (err)
+		pr_err("link=%s: cannot create a child: %d\n", virt_link, err);
+	return err;
+}
+
+static int __init virt_full_init(void)
+{
+	int err;
+
+	if (virt_link) {
+		err = virt_check_param_names(virt_link, virt_ifname);
+		if (err)
+			return err;
+	}
+	err = virt_addr_init();
+	if (err)
+		return err;
+	err = virt_port_init();
+	if (err)
+		goto err_addr;
+	err = rtnl_link_register(&virt_link_ops);
+	if (err)
+		goto err_port;
+	if (virt_link) {
+		rtnl_lock();
+		err = virt_create_at_load();
+		rtnl_unlock();
+		if (err)
+			goto err_link;
+	}
+	return 0;
+
+err_link:
+	rtnl_link_unregister(&virt_link_ops);
+err_port:
+	virt_port_exit();
+err_addr:
+	virt_addr_exit();
+	return err;
+}
+
+static void __exit virt_full_exit(void)
+{
+	/* Deletes every child in every namespace; the ports go with them. */
+	rtnl_link_unregister(&virt_link_ops);
+	virt_port_exit();
+	virt_addr_exit();
+}
+
+module_init(virt_full_init);
+module_exit(virt_full_exit);
+
+MODULE_DESCRIPTION("Second identities for an Ethernet interface: children that coexist with their parent, each answering for its own addresses");
+MODULE_LICENSE("GPL");
+MODULE_VERSION("1.0");
+MODULE_ALIAS_RTNL_LINK(VIRT_KIND);

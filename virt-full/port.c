@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The port: per-parent state, alive from the parent's first child to its
+ * last. It carries the receive handler on the parent, holds the parent
+ * with a tracked reference for exactly that span, hands out the children's
+ * dev_ids, and follows the parent's life through the netdevice notifier.
+ * Everything here runs under RTNL.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include "virt_full.h"
+
+static int virt_port_create(struct net_device *parent)
+{
+	struct virt_port *port;
+	int err;
+
+	port = kzalloc(sizeof(*port), GFP_KERNEL);
+	if (!port)
+		return -ENOMEM;
+	port->dev = parent;
+	INIT_LIST_HEAD(&port->children);
+	ida_init(&port->ida);
+	/* Children share the parent's MAC: none may share its dev_id too,
+	 * or their IPv6 link-local addresses would collide.
+	 */
+	if (parent->dev_id) {
+		err = ida_alloc_range(&port->ida, parent->dev_id,
+				      parent->dev_id, GFP_KERNEL);
+		if (err < 0)
+			goto err_free;
+	}
+	err = virt_addr_port_init(port);
+	if (err)
+		goto err_free;
+	netdev_hold(parent, &port->dev_tracker, GFP_KERNEL);
+	err = netdev_rx_handler_register(parent, virt_port_handle_frame, port);
+	if (err)
+		goto err_put;
+	pr_debug("%s: port created\n", parent->name);
+	return 0;
+
+err_put:
+	netdev_put(parent, &port->dev_tracker);
+	virt_addr_port_destroy(port);
+err_free:
+	ida_destroy(&port->ida);
+	kfree(port);
+	return err;
+}
+
+static void virt_port_destroy(struct virt_port *port)
+{
+	struct net_device *parent = port->dev;
+
+	/* Waits for a grace period: no handler runs on the port after it. */
+	netdev_rx_handler_unregister(parent);
+	virt_addr_port_destroy(port);
+	ida_destroy(&port->ida);
+	pr_debug("%s: port destroyed\n", parent->name);
+	netdev_put(parent, &port->dev_tracker);
+	kfree(port);
+}
+
+/* From the child's ndo_init: join the parent's port, creating it first. */
+int virt_port_attach(struct virt_dev *child)
+{
+	struct net_device *parent = child->parent;
+	struct virt_port *port;
+	int err, id;
+
+	if (!virt_is_port(parent)) {
+		err = virt_port_create(parent);
+		if (err)
+			return err;
+	}
+	port = virt_port_get_rtnl(parent);
+	id = ida_alloc_range(&port->ida, 1, U16_MAX - 1, GFP_KERNEL);
+	if (id < 0) {
+		if (!port->count)
+			virt_port_destroy(port);
+		return id;
+	}
+	child->dev->dev_id = id;
+	child->port = port;
+	port->count++;
+	return 0;
+}
+
+/* From the child's ndo_uninit: leave; the last child out destroys it. */
+void virt_port_detach(struct virt_dev *child)
+{
+	struct virt_port *port = child->port;
+
+	ida_free(&port->ida, child->dev->dev_id);
+	if (!--port->count)
+		virt_port_destroy(port);
+}
+
+/* Children follow their parent; they go with it when it goes. */
+static int virt_port_event(struct notifier_block *nb, unsigned long event,
+			   void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct virt_dev *child, *next;
+	struct virt_port *port;
+	LIST_HEAD(kill);
+
+	if (!virt_is_port(dev))
+		return NOTIFY_DONE;
+	port = virt_port_get_rtnl(dev);
+
+	switch (event) {
+	case NETDEV_PRE_TYPE_CHANGE:
+		/* Children only make sense on Ethernet. */
+		return NOTIFY_BAD;
+	case NETDEV_UNREGISTER:
+		/* A move to another namespace unregisters and registers
+		 * again: the children stay where they are, and the demux
+		 * crosses namespaces.
+		 */
+		if (dev->reg_state != NETREG_UNREGISTERING)
+			break;
+		list_for_each_entry_safe(child, next, &port->children, pnode)
+			virt_link_ops.dellink(child->dev, &kill);
+		unregister_netdevice_many(&kill);
+		break;
+	default:
+		list_for_each_entry(child, &port->children, pnode)
+			virt_follow_parent(event, dev, child->dev);
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block virt_port_notifier = {
+	.notifier_call = virt_port_event,
+};
+
+int virt_port_init(void)
+{
+	return register_netdevice_notifier(&virt_port_notifier);
+}
+
+void virt_port_exit(void)
+{
+	unregister_netdevice_notifier(&virt_port_notifier);
+}

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Receive: the demux on the parent.
+ *
+ * Every frame the parent receives passes through virt_port_handle_frame().
+ * Unicast IPv4 and IPv6 to a child's address, ARP whose target is a
+ * child's address, and NDP (NS, DAD included, and NA) for a child's
+ * address go to that child alone. Broadcast and multicast go to the parent
+ * and, as copies, to every child that is up and listening. Everything else
+ * stays with the parent, malformed frames included: its own stack checks
+ * and counts them. A header is read only after pskb_may_pull() says it is
+ * there, and trusted only after its fields are checked.
+ */
+
+#include <linux/if_arp.h>
+#include <linux/if_vlan.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <net/ipv6.h>
+#include <net/ndisc.h>
+
+#include "virt_full.h"
+
+/* The IPv4 header at @off from skb->data. */
+static enum virt_key virt_key_ipv4(struct sk_buff *skb, unsigned int off,
+				   struct in6_addr *key)
+{
+	const struct iphdr *iph;
+	unsigned int len;
+
+	if (!pskb_may_pull(skb, off + sizeof(*iph)))
+		return VIRT_KEY_BAD;
+	iph = (const struct iphdr *)(skb->data + off);
+	if (iph->ihl < 5 || iph->version != 4)
+		return VIRT_KEY_BAD;
+	len = ntohs(iph->tot_len);
+	/* GRO and GSO packets past 64 KiB (BIG TCP) carry 0. */
+	if (!len && skb_is_gso(skb))
+		len = skb->len - off;
+	if (len < iph->ihl * 4 || len > skb->len - off)
+		return VIRT_KEY_BAD;
+	ipv6_addr_set_v4mapped(iph->daddr, key);
+	return VIRT_KEY_DADDR;
+}
+
+/* The ARP packet at @off: Ethernet and IPv4 only, steered by target. */
+static enum virt_key virt_key_arp(struct sk_buff *skb, unsigned int off,
+				  struct in6_addr *key)
+{
+	const struct arphdr *arp;
+	__be32 tip;
+
+	/* Header, then sender MAC and IP, then target MAC and IP. */
+	if (!pskb_may_pull(skb, off + sizeof(*arp) + 2 * (ETH_ALEN + 4)))
+		return VIRT_KEY_BAD;
+	arp = (const struct arphdr *)(skb->data + off);
+	if (arp->ar_hrd != htons(ARPHRD_ETHER) ||
+	    arp->ar_pro != htons(ETH_P_IP) ||
+	    arp->ar_hln != ETH_ALEN || arp->ar_pln != 4)
+		return VIRT_KEY_BAD;
+	memcpy(&tip, (const u8 *)(arp + 1) + 2 * ETH_ALEN + 4, sizeof(tip));
+	ipv6_addr_set_v4mapped(tip, key);
+	return VIRT_KEY_TARGET;
+}
+
+/*
+ * The IPv6 header at @off: unicast goes by destination; of multicast,
+ * only neighbour solicitations and advertisements are steered, by target.
+ */
+static enum virt_key virt_key_ipv6(struct sk_buff *skb, unsigned int off,
+				   struct in6_addr *key)
+{
+	const unsigned int nd_off = off + sizeof(struct ipv6hdr);
+	const struct ipv6hdr *ip6h;
+	const struct icmp6hdr *icmph;
+	const struct nd_msg *msg;
+	unsigned int plen;
+
+	if (!pskb_may_pull(skb, nd_off))
+		return VIRT_KEY_BAD;
+	ip6h = (const struct ipv6hdr *)(skb->data + off);
+	if (ip6h->version != 6)
+		return VIRT_KEY_BAD;
+	plen = ntohs(ip6h->payload_len);
+	/* GRO and GSO packets past 64 KiB (BIG TCP) carry 0. */
+	if (!plen && skb_is_gso(skb))
+		plen = skb->len - nd_off;
+	if (plen > skb->len - nd_off)
+		return VIRT_KEY_BAD;
+	if (!ipv6_addr_is_multicast(&ip6h->daddr)) {
+		*key = ip6h->daddr;
+		return VIRT_KEY_DADDR;
+	}
+	if (ip6h->nexthdr != IPPROTO_ICMPV6)
+		return VIRT_KEY_NONE;
+
+	if (plen < sizeof(*icmph) || !pskb_may_pull(skb, nd_off + sizeof(*icmph)))
+		return VIRT_KEY_BAD;
+	icmph = (const struct icmp6hdr *)(skb->data + nd_off);
+	if (icmph->icmp6_type != NDISC_NEIGHBOUR_SOLICITATION &&
+	    icmph->icmp6_type != NDISC_NEIGHBOUR_ADVERTISEMENT)
+		return VIRT_KEY_NONE;
+	if (plen < sizeof(*msg) || !pskb_may_pull(skb, nd_off + sizeof(*msg)))
+		return VIRT_KEY_BAD;
+	msg = (const struct nd_msg *)(skb->data + nd_off);
+	*key = msg->target;
+	return VIRT_KEY_TARGET;
+}
+
+/*
+ * What steers the frame whose L3 header of protocol @proto starts at @off
+ * from skb->data (0 on receive, ETH_HLEN on transmit). May pull, so
+ * header pointers taken before the call are stale after it.
+ */
+enum virt_key virt_get_key(struct sk_buff *skb, __be16 proto,
+			   unsigned int off, struct in6_addr *key)
+{
+	switch (proto) {
+	case htons(ETH_P_IP):
+		return virt_key_ipv4(skb, off, key);
+	case htons(ETH_P_ARP):
+		return virt_key_arp(skb, off, key);
+	case htons(ETH_P_IPV6):
+		return virt_key_ipv6(skb, off, key);
+	}
+	return VIRT_KEY_NONE;
+}
+
+/* A frame entering a child in another namespace leaves the parent's
+ * marks, conntrack and route behind; broadcast stays broadcast.
+ */
+static void virt_rx_cross(struct sk_buff *skb, struct net_device *to)
+{
+	u8 pkt_type = skb->pkt_type;
+
+	if (net_eq(dev_net(skb->dev), dev_net(to)))
+		return;
+	skb_scrub_packet(skb, true);
+	skb->pkt_type = pkt_type;
+}
+
+/* The frame is @child's alone: receive it again, as the child's. */
+static rx_handler_result_t virt_rx_steer(struct virt_dev *child,
+					 struct sk_buff *skb)
+{
+	virt_rx_cross(skb, child->dev);
+	skb->dev = child->dev;
+	virt_stats_rx(child, skb->len + ETH_HLEN,
+		      skb->pkt_type == PACKET_MULTICAST);
+	return RX_HANDLER_ANOTHER;
+}
+
+/* A copy of a broadcast or multicast frame for every child listening. */
+static void virt_rx_multicast(struct virt_port *port, struct sk_buff *skb)
+{
+	const struct ethhdr *eth = eth_hdr(skb);
+	unsigned int bit = virt_mc_hash(eth->h_dest);
+	bool mcast = skb->pkt_type == PACKET_MULTICAST;
+	struct virt_dev *child;
+	struct sk_buff *nskb;
+	unsigned int len;
+
+	/* Pause and other link-local control frames are the parent's. */
+	if (is_link_local_ether_addr(eth->h_dest))
+		return;
+
+	list_for_each_entry_rcu(child, &port->children, pnode) {
+		if (!netif_running(child->dev) ||
+		    !test_bit(bit, child->mc_filter))
+			continue;
+		nskb = skb_clone(skb, GFP_ATOMIC);
+		if (!nskb) {
+			virt_stats_inc(child, VIRT_RX_DROPPED);
+			continue;
+		}
+		virt_rx_cross(nskb, child->dev);
+		nskb->dev = child->dev;
+		len = nskb->len + ETH_HLEN;
+		/* Through the backlog: no recursion into the stack from here. */
+		if (netif_rx(nskb) == NET_RX_SUCCESS)
+			virt_stats_rx(child, len, mcast);
+		else
+			virt_stats_inc(child, VIRT_RX_DROPPED);
+	}
+}
+
+/*
+ * The receive handler on the parent. Called under rcu_read_lock() from
+ * __netif_receive_skb_core(), after the parent's taps and before any
+ * protocol handler.
+ */
+rx_handler_result_t virt_port_handle_frame(struct sk_buff **pskb)
+{
+	struct sk_buff *skb = *pskb;
+	struct virt_port *port;
+	struct virt_dev *child;
+	struct in6_addr key;
+
+	/* Looped-back copies of the parent's output have no Ethernet header;
+	 * VLAN frames belong to the parent's VLAN devices, if it has any;
+	 * frames for other hosts (a promiscuous parent) to nobody here.
+	 */
+	if (unlikely(skb->pkt_type == PACKET_LOOPBACK ||
+		     skb->pkt_type == PACKET_OTHERHOST ||
+		     skb_vlan_tag_present(skb) || eth_type_vlan(skb->protocol)))
+		return RX_HANDLER_PASS;
+
+	/* A tap may hold a reference: we pull, and may change skb->dev. */
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (unlikely(!skb))
+		return RX_HANDLER_CONSUMED;
+	*pskb = skb;
+
+	port = virt_port_get_rcu(skb->dev);
+	if (virt_get_key(skb, skb->protocol, 0, &key) >= VIRT_KEY_DADDR) {
+		child = virt_addr_lookup_rcu(port, &key);
+		if (child)
+			return virt_rx_steer(child, skb);
+	}
+	if (skb->pkt_type != PACKET_HOST)
+		virt_rx_multicast(port, skb);
+	return RX_HANDLER_PASS;
+}

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Transmit: a child's frames go out through the parent, except what never
+ * needs the wire. A unicast frame to our own MAC address (the parent and
+ * all its children share it) is delivered locally: to the sibling that
+ * holds its destination address, or else to the parent's own stack. A
+ * broadcast or multicast frame goes to the wire and, as copies, to the
+ * siblings listening for it.
+ *
+ * Lockless (LLTX, no qdisc): called under rcu_read_lock_bh() from
+ * __dev_queue_xmit(); the address table and the children list are read
+ * under rcu_read_lock(). Every path consumes the skb.
+ */
+
+#include <linux/etherdevice.h>
+
+#include "virt_full.h"
+
+static netdev_tx_t virt_tx_drop(struct virt_dev *child, struct sk_buff *skb)
+{
+	virt_stats_inc(child, VIRT_TX_DROPPED);
+	kfree_skb(skb);
+	return NETDEV_TX_OK;
+}
+
+/* Out through the parent, which queues, segments and checksums. */
+static netdev_tx_t virt_tx_wire(struct virt_dev *child, struct sk_buff *skb)
+{
+	unsigned int len = skb->len;	/* the skb is gone after the call */
+	int ret;
+
+	/* Leaving the child's namespace: its marks and conntrack stay. */
+	if (!net_eq(dev_net(child->dev), dev_net(child->parent)))
+		skb_scrub_packet(skb, true);
+	skb->dev = child->parent;
+	ret = dev_queue_xmit(skb);
+	/* net_xmit_eval() is a macro that evaluates its argument twice. */
+	if (likely(net_xmit_eval(ret) == NET_XMIT_SUCCESS))
+		virt_stats_tx(child, len);
+	else
+		virt_stats_inc(child, VIRT_TX_DROPPED);
+	return NETDEV_TX_OK;
+}
+
+/* To our own MAC: the sibling holding the destination, else the parent. */
+static netdev_tx_t virt_tx_local(struct virt_dev *child, struct sk_buff *skb)
+{
+	__be16 proto = eth_hdr(skb)->h_proto;
+	unsigned int len = skb->len;
+	struct net_device *to;
+	struct virt_dev *dest = NULL;
+	struct in6_addr key;
+
+	rcu_read_lock();
+	if (virt_get_key(skb, proto, ETH_HLEN, &key) >= VIRT_KEY_DADDR)
+		dest = virt_addr_lookup_rcu(child->port, &key);
+	to = dest ? dest->dev : child->parent;
+	/* dev_forward_skb() scrubs when it crosses namespaces. */
+	if (dev_forward_skb(to, skb) == NET_RX_SUCCESS) {
+		virt_stats_tx(child, len);
+		if (dest)
+			virt_stats_rx(dest, len, false);
+	} else {
+		virt_stats_inc(child, VIRT_TX_DROPPED);
+	}
+	rcu_read_unlock();
+	return NETDEV_TX_OK;
+}
+
+/* Copies of a broadcast or multicast frame for the listening siblings. */
+static void virt_tx_siblings(struct virt_dev *child, struct sk_buff *skb)
+{
+	unsigned int bit = virt_mc_hash(eth_hdr(skb)->h_dest);
+	bool mcast = !is_broadcast_ether_addr(eth_hdr(skb)->h_dest);
+	unsigned int len = skb->len;
+	struct virt_dev *sib;
+	struct sk_buff *nskb;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(sib, &child->port->children, pnode) {
+		if (sib == child || !netif_running(sib->dev) ||
+		    !test_bit(bit, sib->mc_filter))
+			continue;
+		nskb = skb_clone(skb, GFP_ATOMIC);
+		if (!nskb) {
+			virt_stats_inc(sib, VIRT_RX_DROPPED);
+			continue;
+		}
+		if (dev_forward_skb(sib->dev, nskb) == NET_RX_SUCCESS)
+			virt_stats_rx(sib, len, mcast);
+		else
+			virt_stats_inc(sib, VIRT_RX_DROPPED);
+	}
+	rcu_read_unlock();
+}
+
+netdev_tx_t virt_start_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct virt_dev *child = netdev_priv(dev);
+	const struct ethhdr *eth;
+
+	if (unlikely(!pskb_may_pull(skb, ETH_HLEN)))
+		return virt_tx_drop(child, skb);
+	skb_reset_mac_header(skb);
+	eth = eth_hdr(skb);
+
+	if (is_multicast_ether_addr(eth->h_dest))
+		virt_tx_siblings(child, skb);
+	else if (ether_addr_equal(eth->h_dest, dev->dev_addr))
+		return virt_tx_local(child, skb);
+	return virt_tx_wire(child, skb);
+}

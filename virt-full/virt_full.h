@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * virt_full: children that coexist with their parent.
+ *
+ * A port is the per-parent state, reached through the parent's
+ * rx_handler_data; it lives from the parent's first child to its last.
+ * Each child (struct virt_dev, the netdev's private area) answers for the
+ * addresses its stack holds, which sit in the port's address table.
+ *
+ * Locking:
+ *  - RTNL for all control: creating and deleting children and ports, the
+ *    port's children list and count (writers), netdevice events.
+ *  - RCU for the data path: the receive handler and transmit read the
+ *    children list and the address table without locks.
+ *  - port->addrs_lock (BH) serialises changes to the address table and to
+ *    each child's address list: IPv6 reports addresses from atomic
+ *    context, without RTNL.
+ * Accessors are named after what they need: _rcu, _rtnl.
+ */
+#ifndef VIRT_FULL_H
+#define VIRT_FULL_H
+
+#include <linux/hash.h>
+#include <linux/idr.h>
+#include <linux/netdevice.h>
+#include <linux/rhashtable.h>
+#include <linux/u64_stats_sync.h>
+#include <net/rtnetlink.h>
+
+#include "stacked.h"
+
+#define VIRT_KIND "virt"
+
+/* Multicast filter of a child: one bit per hash of a destination MAC. */
+#define VIRT_MC_FILTER_BITS 8
+#define VIRT_MC_FILTER_SIZE BIT(VIRT_MC_FILTER_BITS)
+
+/* Per-CPU counters of a child, in the order ethtool -S lists them. */
+enum virt_stat {
+	VIRT_RX_PACKETS,
+	VIRT_RX_BYTES,
+	VIRT_RX_MULTICAST,
+	VIRT_TX_PACKETS,
+	VIRT_TX_BYTES,
+	VIRT_RX_DROPPED,
+	VIRT_TX_DROPPED,
+	VIRT_STATS_N
+};
+
+struct virt_pcpu_stats {
+	u64_stats_t cnt[VIRT_STATS_N];
+	struct u64_stats_sync syncp;
+};
+
+struct virt_port {
+	struct net_device *dev;		/* the parent */
+	netdevice_tracker dev_tracker;
+	struct list_head children;	/* RCU; written under RTNL */
+	int count;			/* children; RTNL */
+	struct rhashtable addrs;	/* every child address; RCU readers */
+	spinlock_t addrs_lock;		/* table writers, children's lists */
+	struct ida ida;			/* children's dev_id */
+};
+
+struct virt_dev {
+	struct net_device *dev;
+	struct net_device *parent;
+	struct virt_port *port;
+	struct list_head pnode;		/* in port->children */
+	struct list_head addrs;		/* struct virt_addr; addrs_lock */
+	struct virt_pcpu_stats __percpu *stats;
+	DECLARE_BITMAP(mc_filter, VIRT_MC_FILTER_SIZE);
+};
+
+/* One address of a child: IPv4 addresses are stored v4-mapped. */
+struct virt_addr {
+	struct in6_addr ip;		/* the table's key */
+	struct rhash_head node;		/* in port->addrs */
+	struct list_head anode;		/* in child->addrs */
+	struct virt_dev *child;
+	struct rcu_head rcu;
+};
+
+/* What a frame is steered by (rx.c, tx.c). */
+enum virt_key {
+	VIRT_KEY_NONE,		/* not IPv4/ARP/IPv6, or IPv6 multicast */
+	VIRT_KEY_BAD,		/* a header that lies about itself */
+	VIRT_KEY_DADDR,		/* unicast IP destination */
+	VIRT_KEY_TARGET,	/* ARP, or NDP NS/NA, target address */
+};
+
+/* rx.c APIs: */
+rx_handler_result_t virt_port_handle_frame(struct sk_buff **pskb);
+enum virt_key virt_get_key(struct sk_buff *skb, __be16 proto,
+			   unsigned int off, struct in6_addr *key);
+
+/* port.c APIs: */
+
+static inline bool virt_is_port(const struct net_device *dev)
+{
+	return rcu_access_pointer(dev->rx_handler) == virt_port_handle_frame;
+}
+
+static inline struct virt_port *virt_port_get_rcu(const struct net_device *dev)
+{
+	return rcu_dereference(dev->rx_handler_data);
+}
+
+static inline struct virt_port *virt_port_get_rtnl(const struct net_device *dev)
+{
+	return rtnl_dereference(dev->rx_handler_data);
+}
+
+int virt_port_attach(struct virt_dev *child);
+void virt_port_detach(struct virt_dev *child);
+int virt_port_init(void);
+void virt_port_exit(void);
+
+/* link.c APIs: */
+extern struct rtnl_link_ops virt_link_ops;
+bool virt_is_child(const struct net_device *dev);
+int virt_link_create(struct net_device *parent, const char *pattern);
+
+/* Counting, from the data path (softirq or BH-disabled xmit). */
+static inline void virt_stats_rx(struct virt_dev *child, unsigned int len,
+				 bool multicast)
+{
+	struct virt_pcpu_stats *s = this_cpu_ptr(child->stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->cnt[VIRT_RX_PACKETS]);
+	u64_stats_add(&s->cnt[VIRT_RX_BYTES], len);
+	if (multicast)
+		u64_stats_inc(&s->cnt[VIRT_RX_MULTICAST]);
+	u64_stats_update_end(&s->syncp);
+}
+
+static inline void virt_stats_tx(struct virt_dev *child, unsigned int len)
+{
+	struct virt_pcpu_stats *s = this_cpu_ptr(child->stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->cnt[VIRT_TX_PACKETS]);
+	u64_stats_add(&s->cnt[VIRT_TX_BYTES], len);
+	u64_stats_update_end(&s->syncp);
+}
+
+static inline void virt_stats_inc(struct virt_dev *child, enum virt_stat which)
+{
+	struct virt_pcpu_stats *s = this_cpu_ptr(child->stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->cnt[which]);
+	u64_stats_update_end(&s->syncp);
+}
+
+void virt_stats_read(struct virt_dev *child, u64 *sum);
+
+/* The multicast filter bit of a destination MAC: its last four bytes
+ * carry the group (IPv4 maps 23 bits of it, IPv6 32).
+ */
+static inline unsigned int virt_mc_hash(const u8 *addr)
+{
+	u32 low = (u32)addr[2] << 24 | addr[3] << 16 | addr[4] << 8 | addr[5];
+
+	return hash_32(low, VIRT_MC_FILTER_BITS);
+}
+
+/* tx.c APIs: */
+netdev_tx_t virt_start_xmit(struct sk_buff *skb, struct net_device *dev);
+
+/* addr.c APIs: */
+static const struct rhashtable_params virt_addr_params = {
+	.key_len		= sizeof(struct in6_addr),
+	.key_offset		= offsetof(struct virt_addr, ip),
+	.head_offset		= offsetof(struct virt_addr, node),
+	.automatic_shrinking	= true,
+};
+
+/* The child that holds @ip and is up, or NULL. Caller holds RCU. */
+static inline struct virt_dev *virt_addr_lookup_rcu(struct virt_port *port,
+						    const struct in6_addr *ip)
+{
+	struct virt_addr *a = rhashtable_lookup(&port->addrs, ip,
+						virt_addr_params);
+
+	return a && netif_running(a->child->dev) ? a->child : NULL;
+}
+
+int virt_addr_port_init(struct virt_port *port);
+void virt_addr_port_destroy(struct virt_port *port);
+void virt_addr_flush(struct virt_dev *child);
+int virt_addr_init(void);
+void virt_addr_exit(void);
+
+#endif /* VIRT_FULL_H */
