@@ -89,12 +89,13 @@ static inline void dev_get_tstats64(struct net_device *dev,
 }
 #endif
 
-#ifndef VIRT_HAVE_NEWLINK_PARAMS
 /*
- * Before 6.15 newlink took its arguments one by one. The code is written
- * against the newer form; VIRT_NEWLINK_COMPAT(fn) defines the adapter and
- * VIRT_NEWLINK(fn) names whichever of the two goes into rtnl_link_ops.
+ * newlink took its arguments one by one before 6.15. The code is written
+ * against the newer form; VIRT_NEWLINK_COMPAT(fn) defines fn_compat, the
+ * function that goes into rtnl_link_ops: an adapter before 6.15, a plain
+ * forwarder since.
  */
+#ifndef VIRT_HAVE_NEWLINK_PARAMS
 struct rtnl_newlink_params {
 	struct net *src_net;	/* the link namespace, already resolved */
 	struct nlattr **tb;
@@ -106,7 +107,6 @@ static inline struct net *rtnl_newlink_link_net(struct rtnl_newlink_params *p)
 	return p->src_net;
 }
 
-#define VIRT_NEWLINK(fn) fn##_compat
 #define VIRT_NEWLINK_COMPAT(fn)						\
 static int fn##_compat(struct net *src_net, struct net_device *dev,	\
 		       struct nlattr *tb[], struct nlattr *data[],	\
@@ -118,8 +118,13 @@ static int fn##_compat(struct net *src_net, struct net_device *dev,	\
 	return fn(dev, &p, extack);					\
 }
 #else
-#define VIRT_NEWLINK(fn) fn
-#define VIRT_NEWLINK_COMPAT(fn)
+#define VIRT_NEWLINK_COMPAT(fn)						\
+static int fn##_compat(struct net_device *dev,				\
+		       struct rtnl_newlink_params *p,			\
+		       struct netlink_ext_ack *extack)			\
+{									\
+	return fn(dev, p, extack);					\
+}
 #endif
 
 #endif /* VIRT_COMPAT_H */

@@ -69,7 +69,7 @@ static inline const char *virt_parent_unfit(struct net_device *parent,
 		return "is not an Ethernet device";
 	*err = -EBUSY;
 	if (handler && handler != ours)
-		return "already has a receive handler (bridge or bond port, macvlan/ipvlan/virt parent?)";
+		return "already has a receive handler (bridge or bond port, macvlan, ipvlan)";
 	*err = -EINVAL;
 	if (parent->priv_flags & IFF_NO_RX_HANDLER)
 		return "cannot carry a receive handler (it is itself a stacked child)";

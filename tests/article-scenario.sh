@@ -36,6 +36,11 @@ check_eq "tcpdump -i virt0 saw the ARP request for 198.51.100.2" 1 \
 check_eq "tcpdump -i virt0 saw virt0's ARP reply" 1 \
 	"$(cap_count virt0 'arp and arp[6:2] == 2 and arp[14:4] == 0xc6336402')"
 
+# Pin both neighbour entries (no ARP probe may land mid-count), let the
+# last frames arrive, then read both sides' counters at once.
+need R ip neigh replace 198.51.100.2 lladdr "$(mac eth0)" dev eth1 nud permanent
+need ip neigh replace 198.51.100.1 lladdr "$(R cat /sys/class/net/eth1/address)" dev virt0 nud permanent
+sleep 0.5
 check_eq "virt0 rx_packets grew by what remote sent" \
 	$(($(counter eth1 tx_packets remote) - r_tx_p)) $(($(counter virt0 rx_packets) - rx_p))
 check_eq "virt0 rx_bytes grew by what remote sent" \

@@ -98,7 +98,10 @@ wait_for() {
 R() { ip netns exec remote "$@"; }
 
 # The other host: eth1 moves into "remote". Both ends up, no addresses.
+# Our modules' pr_debug lines (devices and ports created and destroyed) are
+# switched on for every load, however it happens.
 topo_init() {
+	need sh -c 'echo "options virt_full dyndbg=+p" >/etc/modprobe.d/virt-test.conf'
 	need ip link set lo up
 	need ip netns add remote
 	need ip link set eth1 netns remote
@@ -117,6 +120,36 @@ ipv6_off() {
 	done
 }
 
+# The usual addresses, and no IPv6 chatter: eth0 192.0.2.1/24 with remote
+# 192.0.2.2/24 on the parent's subnet, remote 198.51.100.1/24 on the
+# children's.
+topo_addressed() {
+	topo_init
+	ipv6_off
+	need R ip addr add 192.0.2.2/24 dev eth1
+	need R ip addr add 198.51.100.1/24 dev eth1
+	need ip addr add 192.0.2.1/24 dev eth0
+}
+
+# unplug_parent ADDR: unbind eth0's virtio device from its driver (what a
+# hot-unplug does) while the other host pings ADDR. A test point; the
+# device's name is left in $UNPLUGGED for replug_parent.
+unplug_parent() {
+	local ping
+	UNPLUGGED=$(basename "$(readlink /sys/class/net/eth0/device)")
+	R ping -q -i 0.01 -W 1 "$1" >/dev/null 2>&1 &
+	ping=$!
+	sleep 1
+	check "unplug eth0 ($UNPLUGGED) while remote pings $1" \
+		timeout 20 sh -c "echo $UNPLUGGED >/sys/bus/virtio/drivers/virtio_net/unbind"
+	kill "$ping"
+}
+replug_parent() {
+	check "plug eth0 back" sh -c "echo $UNPLUGGED >/sys/bus/virtio/drivers/virtio_net/bind"
+	check "eth0 is back" wait_for 5 exists eth0
+	need ip link set eth0 up
+}
+
 # Interface facts; a counter optionally in a namespace: counter DEV FIELD [NS].
 counter() {
 	local pfx=()
@@ -124,6 +157,10 @@ counter() {
 	"${pfx[@]}" cat "/sys/class/net/$1/statistics/$2"
 }
 mac() { cat "/sys/class/net/$1/address"; }
+# ethstat DEV NAME [NS]: one counter of ethtool -S DEV.
+ethstat() {
+	${3:+ip netns exec "$3"} ethtool -S "$1" | awk -v n="$2:" '$1 == n { print $2 }'
+}
 operstate() { cat "/sys/class/net/$1/operstate"; }
 operstate_is() { [ "$(operstate "$1")" = "$2" ]; }
 mtu() { cat "/sys/class/net/$1/mtu"; }
@@ -136,7 +173,8 @@ exists() { [ -e "/sys/class/net/$1" ]; }
 cap_start() {
 	local pfx=()
 	[ -n "${3:-}" ] && pfx=(ip netns exec "$3")
-	"${pfx[@]}" tcpdump -i "$2" -n -U -Z root -w "$T_TMP/$1.pcap" \
+	# --immediate-mode: no frame may sit in an unretired ring block at exit.
+	"${pfx[@]}" tcpdump -i "$2" -n -U --immediate-mode -Z root -w "$T_TMP/$1.pcap" \
 		2>"$T_TMP/$1.err" &
 	eval "_cap_$1=$!"
 	wait_for 10 grep -q "listening on" "$T_TMP/$1.err" ||
@@ -165,17 +203,48 @@ klog_new() { dmesg | tail -n +$((_klog_mark + 1)); }
 
 loaded() { grep -q "^$1 " /proc/modules; }
 
+# refused KO ERRNO_TEXT LOG_REGEX PARAMS...: insmod KO PARAMS fails with
+# that errno (as kmod words it: "No such device" is ENODEV, "Invalid
+# parameters" EINVAL, "Device or resource busy" EBUSY), logs exactly one
+# line matching LOG_REGEX, and leaves no module and no virt device behind.
+# Four test points.
+refused() {
+	local ko=$1 errno=$2 logre=$3 mod out lines
+	shift 3
+	mod=$(basename "$ko" .ko)
+	klog_mark
+	if out=$(insmod "$ko" "$@" 2>&1); then
+		nok "insmod $mod.ko $* is refused"
+		rmmod "$mod"
+		return
+	fi
+	check_match "insmod $mod.ko $* fails with '$errno'" "$errno" "$out"
+	lines=$(klog_new | grep "$mod: ")
+	check_eq "... with one log line" 1 "$(printf '%s' "$lines" | grep -c .)"
+	check_match "... that says: $logre" "$logre" "$lines"
+	if loaded "$mod" || ls /sys/class/net | grep -q virt; then
+		nok "... and leaves nothing behind"
+	else
+		ok "... and leaves nothing behind"
+	fi
+}
+
 # --- UDP endpoints (tests/udp.py) ------------------------------------------
 
 UDP=$(dirname "${BASH_SOURCE[0]}")/udp.py
 
-# udp_listen NAME PORT [udp.py listen options]: a counting listener in the
-# background, in the root namespace; ready when this returns.
+# udp_listen [-n NS] NAME PORT [udp.py listen options]: a counting listener
+# in the background, in the root namespace or NS; ready when this returns.
 udp_listen() {
-	local name=$1 port=$2
+	local pfx=() name port
+	if [ "$1" = -n ]; then
+		pfx=(ip netns exec "$2")
+		shift 2
+	fi
+	name=$1 port=$2
 	shift 2
 	rm -f "$T_TMP/$name.count"
-	"$UDP" listen "$port" "$T_TMP/$name.count" "$@" &
+	"${pfx[@]}" "$UDP" listen "$port" "$T_TMP/$name.count" "$@" &
 	wait_for 10 test -s "$T_TMP/$name.count" || bail "udp listener $name did not start"
 }
 udp_count() { cat "$T_TMP/$1.count"; }
@@ -206,3 +275,59 @@ pktgen_stop() {
 }
 # pktgen_sent DEV: frames pktgen reports sent on DEV by its last run.
 pktgen_sent() { R sed -n 's/.*pkts-sofar: \([0-9]*\).*/\1/p' "/proc/net/pktgen/$1"; }
+
+# unload_under_flood ROUNDS MODULE CHILD SETUP...: while the other host
+# floods 198.51.100.2 with pktgen and pings both 198.51.100.2 and 192.0.2.1
+# with ping -f (replies keep the transmit paths busy), ROUNDS times: SETUP
+# (which loads MODULE and makes CHILD, holding 198.51.100.2), half a second
+# of flood, then rmmod MODULE, which must complete within 30 s. Three test
+# points.
+unload_under_flood() {
+	local rounds=$1 mod=$2 dev=$3 done_n=0 got=0 flood i
+	shift 3
+	need R ip neigh replace 198.51.100.2 lladdr "$(mac eth0)" dev eth1 nud permanent
+	pktgen_start eth1 198.51.100.2 "$(mac eth0)"
+	R ping -f -q 192.0.2.1 >/dev/null 2>&1 &
+	flood=$!
+	R ping -f -q 198.51.100.2 >/dev/null 2>&1 &
+	flood="$flood $!"
+	for i in $(seq "$rounds"); do
+		"$@" || break
+		sleep 0.5
+		got=$((got + $(counter "$dev" rx_packets)))
+		timeout 30 rmmod "$mod" || break
+		done_n=$((done_n + 1))
+	done
+	kill $flood
+	pktgen_stop
+	check_eq "$rounds rounds of load, flood and rmmod $mod, each within 30 s" \
+		"$rounds" "$done_n"
+	diag "$dev received $got frames over the $rounds rounds"
+	check "$dev received the flood" test "$got" -gt $((rounds * 100))
+	check "eth0 answers after the flood" R ping -c 1 -W 2 192.0.2.1
+}
+
+# --- virt_full --------------------------------------------------------------
+
+# child NAME PARENT [NS]: ip link add link PARENT name NAME type virt, then
+# move it into namespace NS (created if needed) and bring it up.
+child() {
+	need ip link add link "$2" name "$1" type virt
+	if [ -n "${3:-}" ]; then
+		[ -e "/run/netns/$3" ] || need ip netns add "$3"
+		need ip link set "$1" netns "$3"
+		need ip -n "$3" link set lo up
+	fi
+	need ip ${3:+-n "$3"} link set "$1" up
+}
+
+# iperf_mbps [NS] -- CLIENT_ARGS...: run an iperf3 client from NS (or
+# "remote" by default) and print its throughput in Mbit/s.
+iperf_mbps() {
+	local ns=remote
+	[ "$1" != -- ] && { ns=$1; shift; }
+	shift
+	ip netns exec "$ns" iperf3 -J "$@" 2>/dev/null | /usr/bin/python3 -c '
+import json, sys
+print(int(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))'
+}

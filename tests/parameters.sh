@@ -26,42 +26,18 @@ need ip link add link vp0 name mv0 type macvlan
 need modprobe ipvlan
 need ip link add link eth0 name ipv0 type ipvlan mode l2
 
-# refused ERRNO_TEXT LOG_REGEX PARAMS...: insmod fails with that errno (as
-# kmod words it: "No such device" is ENODEV, "Invalid parameters" EINVAL,
-# "Device or resource busy" EBUSY), logs
-# one line matching LOG_REGEX, and leaves no module and no virt device.
-refused() {
-	local errno=$1 logre=$2 out lines
-	shift 2
-	klog_mark
-	if out=$(insmod "$VIRT_KO" "$@" 2>&1); then
-		nok "insmod virt.ko $* is refused"
-		rmmod virt
-		return
-	fi
-	check_match "insmod virt.ko $* fails with '$errno'" "$errno" "$out"
-	lines=$(klog_new | grep 'virt: ')
-	check_eq "... with one log line" 1 "$(printf '%s' "$lines" | grep -c .)"
-	check_match "... that says: $logre" "$logre" "$lines"
-	if loaded virt || ls /sys/class/net | grep -q virt; then
-		nok "... and leaves nothing behind"
-	else
-		ok "... and leaves nothing behind"
-	fi
-}
-
-refused "No such device" "link= is required"
-refused "No such device" "link=nosuch0: no such interface" link=nosuch0
-refused "Invalid parameters" "link=lo: is a loopback device" link=lo
-refused "Invalid parameters" "link=tun0: is not an Ethernet device" link=tun0
-refused "Invalid parameters" "not a valid interface name" link=abcdefghijklmnopqrstuvwxyz
-refused "Invalid parameters" "not a valid interface name" link=a/b
-refused "Invalid parameters" "link=ipv0: cannot carry a receive handler" link=ipv0
-refused "Device or resource busy" "link=vp0: already has a receive handler" link=vp0
-refused "Invalid parameters" "ifname=: not a valid name prefix" link=eth0 ifname=
-refused "Invalid parameters" "not a valid name prefix" link=eth0 ifname=abcdefghijklmn
-refused "Invalid parameters" "not a valid name prefix" link=eth0 ifname=v%s
-refused "Invalid parameters" "not a valid name prefix" link=eth0 ifname=a:b
+refused "$VIRT_KO" "No such device" "link= is required"
+refused "$VIRT_KO" "No such device" "link=nosuch0: no such interface" link=nosuch0
+refused "$VIRT_KO" "Invalid parameters" "link=lo: is a loopback device" link=lo
+refused "$VIRT_KO" "Invalid parameters" "link=tun0: is not an Ethernet device" link=tun0
+refused "$VIRT_KO" "Invalid parameters" "not a valid interface name" link=abcdefghijklmnopqrstuvwxyz
+refused "$VIRT_KO" "Invalid parameters" "not a valid interface name" link=a/b
+refused "$VIRT_KO" "Invalid parameters" "link=ipv0: cannot carry a receive handler" link=ipv0
+refused "$VIRT_KO" "Device or resource busy" "link=vp0: already has a receive handler" link=vp0
+refused "$VIRT_KO" "Invalid parameters" "ifname=: not a valid name prefix" link=eth0 ifname=
+refused "$VIRT_KO" "Invalid parameters" "not a valid name prefix" link=eth0 ifname=abcdefghijklmn
+refused "$VIRT_KO" "Invalid parameters" "not a valid name prefix" link=eth0 ifname=v%s
+refused "$VIRT_KO" "Invalid parameters" "not a valid name prefix" link=eth0 ifname=a:b
 need ip link del ipv0
 
 # A bridge port: refused, and the bridge keeps working.
@@ -71,7 +47,7 @@ need ip link set br0 up
 need ip addr add 192.0.2.1/24 dev br0
 need R ip addr add 192.0.2.2/24 dev eth1
 check "the bridge forwards before" R ping -c 1 -W 3 192.0.2.1
-refused "Device or resource busy" "link=eth0: already has a receive handler" link=eth0
+refused "$VIRT_KO" "Device or resource busy" "link=eth0: already has a receive handler" link=eth0
 check "the bridge forwards after" R ping -c 1 -W 3 192.0.2.1
 check_match "eth0 is still a port of br0" "master br0" "$(ip link show eth0)"
 need ip link set eth0 nomaster

@@ -192,16 +192,19 @@ static int virt_addr_validate(struct net_device *dev, const struct in6_addr *ip,
 	if (child) {
 		holder = virt_addr_holder(child->port, ip);
 		if (holder && holder != child) {
-			NL_SET_ERR_MSG(extack, "Address already assigned to another virt device on this parent");
+			NL_SET_ERR_MSG(extack,
+				       "Address already assigned to another virt device on this parent");
 			return notifier_from_errno(-EADDRINUSE);
 		}
 		if (virt_parent_holds(child->parent, ip)) {
-			NL_SET_ERR_MSG(extack, "Address already assigned to the parent of this virt device");
+			NL_SET_ERR_MSG(extack,
+				       "Address already assigned to the parent of this virt device");
 			return notifier_from_errno(-EADDRINUSE);
 		}
 	} else if (virt_is_port(dev) &&
 		   virt_addr_holder(virt_port_get_rtnl(dev), ip)) {
-		NL_SET_ERR_MSG(extack, "Address already assigned to a virt device on this interface");
+		NL_SET_ERR_MSG(extack,
+			       "Address already assigned to a virt device on this interface");
 		return notifier_from_errno(-EADDRINUSE);
 	}
 	return NOTIFY_DONE;

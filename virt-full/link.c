@@ -78,22 +78,44 @@ static void virt_set_rx_mode(struct net_device *dev)
 	dev_mc_sync(child->parent, dev);
 }
 
-void virt_stats_read(struct virt_dev *child, u64 *sum)
+/* Add one CPU's @n counters to @sum, consistently. */
+static void virt_stats_fold(u64 *sum, const u64_stats_t *cnt,
+			    const struct u64_stats_sync *syncp, unsigned int n)
 {
-	unsigned int start, cpu, i;
+	u64 v[VIRT_STATS_N];
+	unsigned int start, i;
+
+	BUILD_BUG_ON((int)VIRT_PORT_STATS_N > (int)VIRT_STATS_N);
+	do {
+		start = u64_stats_fetch_begin(syncp);
+		for (i = 0; i < n; i++)
+			v[i] = u64_stats_read(&cnt[i]);
+	} while (u64_stats_fetch_retry(syncp, start));
+	for (i = 0; i < n; i++)
+		sum[i] += v[i];
+}
+
+static void virt_stats_read(struct virt_dev *child, u64 *sum)
+{
+	const struct virt_pcpu_stats *s;
+	unsigned int cpu;
 
 	memset(sum, 0, VIRT_STATS_N * sizeof(*sum));
 	for_each_possible_cpu(cpu) {
-		const struct virt_pcpu_stats *s = per_cpu_ptr(child->stats, cpu);
-		u64 v[VIRT_STATS_N];
+		s = per_cpu_ptr(child->stats, cpu);
+		virt_stats_fold(sum, s->cnt, &s->syncp, VIRT_STATS_N);
+	}
+}
 
-		do {
-			start = u64_stats_fetch_begin(&s->syncp);
-			for (i = 0; i < VIRT_STATS_N; i++)
-				v[i] = u64_stats_read(&s->cnt[i]);
-		} while (u64_stats_fetch_retry(&s->syncp, start));
-		for (i = 0; i < VIRT_STATS_N; i++)
-			sum[i] += v[i];
+static void virt_port_stats_read(struct virt_port *port, u64 *sum)
+{
+	const struct virt_port_pcpu_stats *s;
+	unsigned int cpu;
+
+	memset(sum, 0, VIRT_PORT_STATS_N * sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		s = per_cpu_ptr(port->stats, cpu);
+		virt_stats_fold(sum, s->cnt, &s->syncp, VIRT_PORT_STATS_N);
 	}
 }
 
@@ -108,8 +130,8 @@ static void virt_get_stats64(struct net_device *dev,
 	stats->multicast = sum[VIRT_RX_MULTICAST];
 	stats->tx_packets = sum[VIRT_TX_PACKETS];
 	stats->tx_bytes = sum[VIRT_TX_BYTES];
-	stats->rx_dropped = sum[VIRT_RX_DROPPED];
-	stats->tx_dropped = sum[VIRT_TX_DROPPED];
+	stats->rx_dropped = sum[VIRT_DROP_CLONE] + sum[VIRT_DROP_BACKLOG];
+	stats->tx_dropped = sum[VIRT_DROP_MALFORMED] + sum[VIRT_DROP_TX];
 }
 
 static netdev_features_t virt_dev_fix_features(struct net_device *dev,
@@ -153,11 +175,49 @@ static int virt_get_link_ksettings(struct net_device *dev,
 	return __ethtool_get_link_ksettings(child->parent, cmd);
 }
 
+/* ethtool -S: the child's counters, then its port's. */
+static const char virt_stat_names[VIRT_STATS_N][ETH_GSTRING_LEN] = {
+	"rx_packets", "rx_bytes", "rx_multicast", "tx_packets", "tx_bytes",
+	"rx_addr", "rx_arp_ndp", "rx_copy", "rx_local", "tx_wire", "tx_local",
+	"drop_down", "drop_clone", "drop_backlog", "drop_malformed", "drop_tx",
+};
+
+static const char virt_port_stat_names[VIRT_PORT_STATS_N][ETH_GSTRING_LEN] = {
+	"port_steered", "port_passed", "port_dropped", "port_malformed",
+};
+
+static int virt_get_sset_count(struct net_device *dev, int sset)
+{
+	return sset == ETH_SS_STATS ? VIRT_STATS_N + VIRT_PORT_STATS_N :
+				      -EOPNOTSUPP;
+}
+
+static void virt_get_strings(struct net_device *dev, u32 sset, u8 *buf)
+{
+	if (sset != ETH_SS_STATS)
+		return;
+	memcpy(buf, virt_stat_names, sizeof(virt_stat_names));
+	memcpy(buf + sizeof(virt_stat_names), virt_port_stat_names,
+	       sizeof(virt_port_stat_names));
+}
+
+static void virt_get_ethtool_stats(struct net_device *dev,
+				   struct ethtool_stats *stats, u64 *data)
+{
+	struct virt_dev *child = netdev_priv(dev);
+
+	virt_stats_read(child, data);
+	virt_port_stats_read(child->port, data + VIRT_STATS_N);
+}
+
 static const struct ethtool_ops virt_ethtool_ops = {
 	.get_drvinfo		= virt_get_drvinfo,
 	.get_link		= ethtool_op_get_link,
 	.get_link_ksettings	= virt_get_link_ksettings,
 	.get_ts_info		= ethtool_op_get_ts_info,
+	.get_sset_count		= virt_get_sset_count,
+	.get_strings		= virt_get_strings,
+	.get_ethtool_stats	= virt_get_ethtool_stats,
 };
 
 static void virt_setup(struct net_device *dev)
@@ -232,7 +292,8 @@ static int virt_newlink(struct net_device *dev,
 	struct net_device *parent;
 
 	if (!tb[IFLA_LINK]) {
-		NL_SET_ERR_MSG(extack, "A virt device needs a parent: ip link add link DEV NAME type virt");
+		NL_SET_ERR_MSG(extack,
+			       "A virt device needs a parent: ip link add link DEV NAME type virt");
 		return -EINVAL;
 	}
 	parent = __dev_get_by_index(rtnl_newlink_link_net(params),
@@ -243,6 +304,7 @@ static int virt_newlink(struct net_device *dev,
 	}
 	return virt_link_attach(dev, parent, extack);
 }
+
 VIRT_NEWLINK_COMPAT(virt_newlink)
 
 /* The legacy path: insmod virt_full.ko link=eth0. Under RTNL. */
@@ -301,7 +363,7 @@ struct rtnl_link_ops virt_link_ops = {
 	.priv_size	= sizeof(struct virt_dev),
 	.setup		= virt_setup,
 	.validate	= virt_validate,
-	.newlink	= VIRT_NEWLINK(virt_newlink),
+	.newlink	= virt_newlink_compat,
 	.dellink	= virt_dellink,
 	.get_link_net	= virt_get_link_net,
 };

@@ -31,6 +31,11 @@ static int virt_port_create(struct net_device *parent)
 		if (err < 0)
 			goto err_free;
 	}
+	port->stats = netdev_alloc_pcpu_stats(struct virt_port_pcpu_stats);
+	if (!port->stats) {
+		err = -ENOMEM;
+		goto err_free;
+	}
 	err = virt_addr_port_init(port);
 	if (err)
 		goto err_free;
@@ -45,6 +50,7 @@ err_put:
 	netdev_put(parent, &port->dev_tracker);
 	virt_addr_port_destroy(port);
 err_free:
+	free_percpu(port->stats);
 	ida_destroy(&port->ida);
 	kfree(port);
 	return err;
@@ -57,6 +63,7 @@ static void virt_port_destroy(struct virt_port *port)
 	/* Waits for a grace period: no handler runs on the port after it. */
 	netdev_rx_handler_unregister(parent);
 	virt_addr_port_destroy(port);
+	free_percpu(port->stats);
 	ida_destroy(&port->ida);
 	pr_debug("%s: port destroyed\n", parent->name);
 	netdev_put(parent, &port->dev_tracker);

@@ -140,13 +140,16 @@ static void virt_rx_cross(struct sk_buff *skb, struct net_device *to)
 }
 
 /* The frame is @child's alone: receive it again, as the child's. */
-static rx_handler_result_t virt_rx_steer(struct virt_dev *child,
-					 struct sk_buff *skb)
+static rx_handler_result_t virt_rx_steer(struct virt_port *port,
+					 struct virt_dev *child,
+					 struct sk_buff *skb, enum virt_key k)
 {
 	virt_rx_cross(skb, child->dev);
 	skb->dev = child->dev;
 	virt_stats_rx(child, skb->len + ETH_HLEN,
-		      skb->pkt_type == PACKET_MULTICAST);
+		      skb->pkt_type == PACKET_MULTICAST,
+		      k == VIRT_KEY_DADDR ? VIRT_RX_ADDR : VIRT_RX_ARP_NDP);
+	virt_port_stats_inc(port, VIRT_PORT_STEERED);
 	return RX_HANDLER_ANOTHER;
 }
 
@@ -170,7 +173,7 @@ static void virt_rx_multicast(struct virt_port *port, struct sk_buff *skb)
 			continue;
 		nskb = skb_clone(skb, GFP_ATOMIC);
 		if (!nskb) {
-			virt_stats_inc(child, VIRT_RX_DROPPED);
+			virt_stats_inc(child, VIRT_DROP_CLONE);
 			continue;
 		}
 		virt_rx_cross(nskb, child->dev);
@@ -178,9 +181,9 @@ static void virt_rx_multicast(struct virt_port *port, struct sk_buff *skb)
 		len = nskb->len + ETH_HLEN;
 		/* Through the backlog: no recursion into the stack from here. */
 		if (netif_rx(nskb) == NET_RX_SUCCESS)
-			virt_stats_rx(child, len, mcast);
+			virt_stats_rx(child, len, mcast, VIRT_RX_COPY);
 		else
-			virt_stats_inc(child, VIRT_RX_DROPPED);
+			virt_stats_inc(child, VIRT_DROP_BACKLOG);
 	}
 }
 
@@ -195,6 +198,7 @@ rx_handler_result_t virt_port_handle_frame(struct sk_buff **pskb)
 	struct virt_port *port;
 	struct virt_dev *child;
 	struct in6_addr key;
+	enum virt_key k;
 
 	/* Looped-back copies of the parent's output have no Ethernet header;
 	 * VLAN frames belong to the parent's VLAN devices, if it has any;
@@ -205,19 +209,25 @@ rx_handler_result_t virt_port_handle_frame(struct sk_buff **pskb)
 		     skb_vlan_tag_present(skb) || eth_type_vlan(skb->protocol)))
 		return RX_HANDLER_PASS;
 
+	port = virt_port_get_rcu(skb->dev);
 	/* A tap may hold a reference: we pull, and may change skb->dev. */
 	skb = skb_share_check(skb, GFP_ATOMIC);
-	if (unlikely(!skb))
+	if (unlikely(!skb)) {
+		virt_port_stats_inc(port, VIRT_PORT_DROPPED);
 		return RX_HANDLER_CONSUMED;
+	}
 	*pskb = skb;
 
-	port = virt_port_get_rcu(skb->dev);
-	if (virt_get_key(skb, skb->protocol, 0, &key) >= VIRT_KEY_DADDR) {
+	k = virt_get_key(skb, skb->protocol, 0, &key);
+	if (k >= VIRT_KEY_DADDR) {
 		child = virt_addr_lookup_rcu(port, &key);
 		if (child)
-			return virt_rx_steer(child, skb);
+			return virt_rx_steer(port, child, skb, k);
+	} else if (unlikely(k == VIRT_KEY_BAD)) {
+		virt_port_stats_inc(port, VIRT_PORT_MALFORMED);
 	}
 	if (skb->pkt_type != PACKET_HOST)
 		virt_rx_multicast(port, skb);
+	virt_port_stats_inc(port, VIRT_PORT_PASSED);
 	return RX_HANDLER_PASS;
 }

@@ -18,7 +18,7 @@
 
 static netdev_tx_t virt_tx_drop(struct virt_dev *child, struct sk_buff *skb)
 {
-	virt_stats_inc(child, VIRT_TX_DROPPED);
+	virt_stats_inc(child, VIRT_DROP_MALFORMED);
 	kfree_skb(skb);
 	return NETDEV_TX_OK;
 }
@@ -36,9 +36,9 @@ static netdev_tx_t virt_tx_wire(struct virt_dev *child, struct sk_buff *skb)
 	ret = dev_queue_xmit(skb);
 	/* net_xmit_eval() is a macro that evaluates its argument twice. */
 	if (likely(net_xmit_eval(ret) == NET_XMIT_SUCCESS))
-		virt_stats_tx(child, len);
+		virt_stats_tx(child, len, VIRT_TX_WIRE);
 	else
-		virt_stats_inc(child, VIRT_TX_DROPPED);
+		virt_stats_inc(child, VIRT_DROP_TX);
 	return NETDEV_TX_OK;
 }
 
@@ -57,11 +57,11 @@ static netdev_tx_t virt_tx_local(struct virt_dev *child, struct sk_buff *skb)
 	to = dest ? dest->dev : child->parent;
 	/* dev_forward_skb() scrubs when it crosses namespaces. */
 	if (dev_forward_skb(to, skb) == NET_RX_SUCCESS) {
-		virt_stats_tx(child, len);
+		virt_stats_tx(child, len, VIRT_TX_LOCAL);
 		if (dest)
-			virt_stats_rx(dest, len, false);
+			virt_stats_rx(dest, len, false, VIRT_RX_LOCAL);
 	} else {
-		virt_stats_inc(child, VIRT_TX_DROPPED);
+		virt_stats_inc(child, VIRT_DROP_TX);
 	}
 	rcu_read_unlock();
 	return NETDEV_TX_OK;
@@ -83,13 +83,13 @@ static void virt_tx_siblings(struct virt_dev *child, struct sk_buff *skb)
 			continue;
 		nskb = skb_clone(skb, GFP_ATOMIC);
 		if (!nskb) {
-			virt_stats_inc(sib, VIRT_RX_DROPPED);
+			virt_stats_inc(sib, VIRT_DROP_CLONE);
 			continue;
 		}
 		if (dev_forward_skb(sib->dev, nskb) == NET_RX_SUCCESS)
-			virt_stats_rx(sib, len, mcast);
+			virt_stats_rx(sib, len, mcast, VIRT_RX_COPY);
 		else
-			virt_stats_inc(sib, VIRT_RX_DROPPED);
+			virt_stats_inc(sib, VIRT_DROP_BACKLOG);
 	}
 	rcu_read_unlock();
 }

@@ -35,20 +35,49 @@
 #define VIRT_MC_FILTER_BITS 8
 #define VIRT_MC_FILTER_SIZE BIT(VIRT_MC_FILTER_BITS)
 
-/* Per-CPU counters of a child, in the order ethtool -S lists them. */
+/*
+ * Per-CPU counters of a child, in the order ethtool -S lists them (the
+ * names are in link.c). Where the first five don't say why, the others do.
+ */
 enum virt_stat {
 	VIRT_RX_PACKETS,
 	VIRT_RX_BYTES,
 	VIRT_RX_MULTICAST,
 	VIRT_TX_PACKETS,
 	VIRT_TX_BYTES,
-	VIRT_RX_DROPPED,
-	VIRT_TX_DROPPED,
+	VIRT_RX_ADDR,		/* unicast, by destination address */
+	VIRT_RX_ARP_NDP,	/* ARP or NDP, by target address */
+	VIRT_RX_COPY,		/* a copy of a broadcast or multicast */
+	VIRT_RX_LOCAL,		/* from a sibling, without the wire */
+	VIRT_TX_WIRE,		/* out through the parent */
+	VIRT_TX_LOCAL,		/* to a sibling or the parent's stack */
+	VIRT_DROP_DOWN,		/* for us while down: left to the parent */
+	VIRT_DROP_CLONE,	/* no memory for a copy */
+	VIRT_DROP_BACKLOG,	/* the receive backlog was full */
+	VIRT_DROP_MALFORMED,	/* sent without an Ethernet header */
+	VIRT_DROP_TX,		/* refused by the parent or the sibling */
 	VIRT_STATS_N
 };
 
 struct virt_pcpu_stats {
 	u64_stats_t cnt[VIRT_STATS_N];
+	struct u64_stats_sync syncp;
+};
+
+/*
+ * Per-CPU counters of a port, shown by ethtool -S on each of its children.
+ * Every frame the demux sees is counted once in one of the first three.
+ */
+enum virt_port_stat {
+	VIRT_PORT_STEERED,	/* handed whole to a child */
+	VIRT_PORT_PASSED,	/* left to the parent (copies aside) */
+	VIRT_PORT_DROPPED,	/* could not be unshared */
+	VIRT_PORT_MALFORMED,	/* of those passed: a header that lies */
+	VIRT_PORT_STATS_N
+};
+
+struct virt_port_pcpu_stats {
+	u64_stats_t cnt[VIRT_PORT_STATS_N];
 	struct u64_stats_sync syncp;
 };
 
@@ -60,6 +89,7 @@ struct virt_port {
 	struct rhashtable addrs;	/* every child address; RCU readers */
 	spinlock_t addrs_lock;		/* table writers, children's lists */
 	struct ida ida;			/* children's dev_id */
+	struct virt_port_pcpu_stats __percpu *stats;
 };
 
 struct virt_dev {
@@ -121,9 +151,12 @@ extern struct rtnl_link_ops virt_link_ops;
 bool virt_is_child(const struct net_device *dev);
 int virt_link_create(struct net_device *parent, const char *pattern);
 
-/* Counting, from the data path (softirq or BH-disabled xmit). */
+/*
+ * Counting, from the data path (softirq, or BH disabled in xmit). Every
+ * frame a child receives or sends is counted with its reason.
+ */
 static inline void virt_stats_rx(struct virt_dev *child, unsigned int len,
-				 bool multicast)
+				 bool multicast, enum virt_stat why)
 {
 	struct virt_pcpu_stats *s = this_cpu_ptr(child->stats);
 
@@ -132,16 +165,19 @@ static inline void virt_stats_rx(struct virt_dev *child, unsigned int len,
 	u64_stats_add(&s->cnt[VIRT_RX_BYTES], len);
 	if (multicast)
 		u64_stats_inc(&s->cnt[VIRT_RX_MULTICAST]);
+	u64_stats_inc(&s->cnt[why]);
 	u64_stats_update_end(&s->syncp);
 }
 
-static inline void virt_stats_tx(struct virt_dev *child, unsigned int len)
+static inline void virt_stats_tx(struct virt_dev *child, unsigned int len,
+				 enum virt_stat why)
 {
 	struct virt_pcpu_stats *s = this_cpu_ptr(child->stats);
 
 	u64_stats_update_begin(&s->syncp);
 	u64_stats_inc(&s->cnt[VIRT_TX_PACKETS]);
 	u64_stats_add(&s->cnt[VIRT_TX_BYTES], len);
+	u64_stats_inc(&s->cnt[why]);
 	u64_stats_update_end(&s->syncp);
 }
 
@@ -154,7 +190,15 @@ static inline void virt_stats_inc(struct virt_dev *child, enum virt_stat which)
 	u64_stats_update_end(&s->syncp);
 }
 
-void virt_stats_read(struct virt_dev *child, u64 *sum);
+static inline void virt_port_stats_inc(struct virt_port *port,
+				       enum virt_port_stat which)
+{
+	struct virt_port_pcpu_stats *s = this_cpu_ptr(port->stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->cnt[which]);
+	u64_stats_update_end(&s->syncp);
+}
 
 /* The multicast filter bit of a destination MAC: its last four bytes
  * carry the group (IPv4 maps 23 bits of it, IPv6 32).
@@ -177,14 +221,23 @@ static const struct rhashtable_params virt_addr_params = {
 	.automatic_shrinking	= true,
 };
 
-/* The child that holds @ip and is up, or NULL. Caller holds RCU. */
+/*
+ * The child that holds @ip and is up, or NULL. A frame for a child that is
+ * down is counted there, and left to the parent. Caller holds RCU.
+ */
 static inline struct virt_dev *virt_addr_lookup_rcu(struct virt_port *port,
 						    const struct in6_addr *ip)
 {
 	struct virt_addr *a = rhashtable_lookup(&port->addrs, ip,
 						virt_addr_params);
 
-	return a && netif_running(a->child->dev) ? a->child : NULL;
+	if (!a)
+		return NULL;
+	if (unlikely(!netif_running(a->child->dev))) {
+		virt_stats_inc(a->child, VIRT_DROP_DOWN);
+		return NULL;
+	}
+	return a->child;
 }
 
 int virt_addr_port_init(struct virt_port *port);

@@ -3,10 +3,11 @@
 # sources (kbuild writes its objects next to them, and 5.10..6.12 have no
 # separate output directory for external modules). Sourced after common.sh.
 
-# build_modules ABI [KDIR]: print the build directory. Fails on any
+# build_modules ABI: print the build directory. Fails on any
 # compiler warning: W=1 must be silent on every kernel we support.
 build_modules() {
-	local abi=$1 kdir=${2:-/usr/src/linux-headers-$1}
+	local abi=$1 kdir
+	kdir=$(kernel_headers "$abi")
 	local out log
 	# One build tree per checkout and kernel: two clones never share one.
 	out=$VIRT_CACHE/build/$(printf %s "$VIRT_SRC" | md5sum | cut -c1-8)/$abi

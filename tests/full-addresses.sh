@@ -1,0 +1,78 @@
+#!/bin/bash
+# Addresses decide where frames go. An address held by another child of the
+# same parent, or by the parent itself, is refused with a message (and the
+# parent can't take one a child holds); an address added while the child is
+# down answers once it is up, and only then; a removed address stops
+# answering; many addresses on one child all answer.
+. "$(dirname "$0")/lib.sh"
+
+topo_init
+ipv6_off
+need R ip addr add 192.0.2.2/24 dev eth1
+need R ip addr add 198.51.100.1/24 dev eth1
+need R sysctl -qw net.ipv6.conf.eth1.disable_ipv6=0
+need R ip addr add 2001:db8:2::1/64 dev eth1 nodad
+need ip addr add 192.0.2.1/24 dev eth0
+need sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0
+need ip addr add 2001:db8:1::1/64 dev eth0 nodad
+child virt1 eth0
+child virt2 eth0 c2
+need ip netns exec c2 sysctl -qw net.ipv6.conf.virt2.disable_ipv6=0
+need sysctl -qw net.ipv6.conf.virt1.disable_ipv6=0
+need ip addr add 198.51.100.2/24 dev virt1
+need ip addr add 2001:db8:2::2/64 dev virt1 nodad
+
+# refused_addr DESC MSG_REGEX ip ARGS...: the command fails and says why.
+refused_addr() {
+	local desc=$1 re=$2 out
+	shift 2
+	if out=$("$@" 2>&1); then
+		nok "$desc is refused"
+	else
+		check_match "$desc is refused: $re" "$re" "$out"
+	fi
+}
+refused_addr "virt2 taking virt1's IPv4 address" "already assigned to another virt device" \
+	ip -n c2 addr add 198.51.100.2/24 dev virt2
+refused_addr "virt2 taking virt1's IPv6 address" "already assigned to another virt device" \
+	ip -n c2 addr add 2001:db8:2::2/64 dev virt2 nodad
+refused_addr "virt2 taking eth0's IPv4 address" "already assigned to the parent" \
+	ip -n c2 addr add 192.0.2.1/24 dev virt2
+refused_addr "virt2 taking eth0's IPv6 address" "already assigned to the parent" \
+	ip -n c2 addr add 2001:db8:1::1/64 dev virt2 nodad
+refused_addr "eth0 taking virt1's address" "assigned to a virt device on this interface" \
+	ip addr add 198.51.100.2/24 dev eth0
+check "virt1 still answers for its address" R ping -c 1 -W 2 198.51.100.2
+
+# Added while down: nothing answers until the child is up.
+need ip -n c2 link set virt2 down
+need ip -n c2 addr add 198.51.100.3/24 dev virt2
+check_fails "virt2 down: its address does not answer" R ping -c 2 -W 1 198.51.100.3
+need ip -n c2 link set virt2 up
+need R ip neigh flush dev eth1	# forget the failed resolution
+check "virt2 up: its address answers" R ping -c 2 -W 2 198.51.100.3
+need ip -n c2 link set virt2 down
+check_fails "virt2 down again: silent again" R ping -c 2 -W 1 198.51.100.3
+need ip -n c2 link set virt2 up
+
+# Removed: no longer steered; the address can go to a sibling.
+need ip -n c2 addr del 198.51.100.3/24 dev virt2
+need R ip neigh flush dev eth1
+check_fails "removed from virt2: 198.51.100.3 is silent" R ping -c 2 -W 1 198.51.100.3
+check "virt1 can take it now" ip addr add 198.51.100.3/24 dev virt1
+need R ip neigh flush dev eth1
+check "and answers for it" R ping -c 1 -W 2 198.51.100.3
+
+# Many addresses on one child.
+for i in $(seq 10 209); do echo "addr add 203.0.113.$((i % 250))/32 dev virt2"; done |
+	sort -u >"$T_TMP/batch"
+need ip -n c2 -batch "$T_TMP/batch"
+need R ip route add 203.0.113.0/24 dev eth1
+need ip -n c2 route add 198.51.100.0/24 dev virt2
+n=$(ip -n c2 -4 addr show dev virt2 | grep -c 'inet 203')
+ok_n=0
+for i in 10 57 111 163 209; do
+	R ping -I 198.51.100.1 -c 1 -W 2 "203.0.113.$((i % 250))" >/dev/null && ok_n=$((ok_n + 1))
+done
+check_eq "$n addresses on virt2: the 5 sampled all answer" 5 $ok_n
+done_testing

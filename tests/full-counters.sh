@@ -1,0 +1,48 @@
+#!/bin/bash
+# A child's counters count exactly its own traffic while the parent is busy
+# with its own: every frame the other host sends to virt1 is one rx packet
+# of virt1, byte for byte, and every reply one tx packet; none of the
+# parent's traffic is counted on the child.
+. "$(dirname "$0")/lib.sh"
+
+topo_addressed
+child virt1 eth0
+need ip addr add 198.51.100.2/24 dev virt1
+# Fixed neighbours: no ARP may land in the count below (a broadcast ARP
+# request for eth0's address is copied to virt1 too, and Linux answers ARP
+# for any address of the namespace unless arp_ignore says otherwise).
+need R ip neigh replace 198.51.100.2 lladdr "$(mac eth0)" dev eth1 nud permanent
+need R ip neigh replace 192.0.2.1 lladdr "$(mac eth0)" dev eth1 nud permanent
+need ip neigh replace 198.51.100.1 lladdr "$(R cat /sys/class/net/eth1/address)" dev virt1 nud permanent
+need ip neigh replace 192.0.2.2 lladdr "$(R cat /sys/class/net/eth1/address)" dev eth0 nud permanent
+
+rx_p=$(counter virt1 rx_packets) rx_b=$(counter virt1 rx_bytes)
+tx_p=$(counter virt1 tx_packets) tx_b=$(counter virt1 tx_bytes)
+e_p=$(counter eth0 rx_packets)
+rx_addr=$(ethstat virt1 rx_addr) tx_wire=$(ethstat virt1 tx_wire)
+steered=$(ethstat virt1 port_steered) passed=$(ethstat virt1 port_passed)
+R ping -q -c 200 -i 0.01 -W 2 192.0.2.1 >/dev/null 2>&1 &
+busy=$!
+check "remote pings virt1 50 times while eth0 answers 200" \
+	R ping -q -c 50 -i 0.02 -s 100 -W 2 198.51.100.2
+wait "$busy"
+# Each echo: 14 (Ethernet) + 20 (IPv4) + 8 (ICMP) + 100 bytes of data.
+check_eq "virt1 rx_packets: exactly the 50 echo requests" 50 $(($(counter virt1 rx_packets) - rx_p))
+check_eq "virt1 rx_bytes: exactly 50 x 142" 7100 $(($(counter virt1 rx_bytes) - rx_b))
+check_eq "virt1 tx_packets: exactly the 50 replies" 50 $(($(counter virt1 tx_packets) - tx_p))
+check_eq "virt1 tx_bytes: exactly 50 x 142" 7100 $(($(counter virt1 tx_bytes) - tx_b))
+check_eq "ethtool -S virt1: rx_addr counts the 50 as steered by address" 50 \
+	$(($(ethstat virt1 rx_addr) - rx_addr))
+check_eq "ethtool -S virt1: tx_wire counts the 50 replies" 50 $(($(ethstat virt1 tx_wire) - tx_wire))
+check_eq "the port steered the 50 to virt1" 50 $(($(ethstat virt1 port_steered) - steered))
+check_eq "and left to eth0 the 200 of eth0's, and nothing else" 200 \
+	$(($(ethstat virt1 port_passed) - passed))
+check_eq "steered + passed = every frame eth0 received" \
+	$(($(counter eth0 rx_packets) - e_p)) \
+	$(($(ethstat virt1 port_steered) - steered + $(ethstat virt1 port_passed) - passed))
+check_eq "no drops on virt1" 0 $(($(counter virt1 rx_dropped) + $(counter virt1 tx_dropped)))
+check_eq "ip -s link agrees with sysfs" "$(counter virt1 rx_packets)" \
+	"$(ip -s -j link show virt1 | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])')"
+check_eq "/proc/net/dev agrees too" "$(counter virt1 tx_bytes)" \
+	"$(awk '$1 == "virt1:" { print $10 }' /proc/net/dev)"
+done_testing
