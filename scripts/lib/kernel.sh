@@ -1,7 +1,8 @@
 # shellcheck shell=bash
-# Debian kernels for the bench: resolve a short name to the newest ABI apt
-# offers, fetch the image into the cache, install the matching headers.
-# Sourced after common.sh.
+# Kernels for the bench: resolve a short name to the newest ABI apt offers,
+# fetch the image into the cache, install the matching headers; or, for
+# "debug", build our debug kernel (debug-kernel.sh). Sourced after
+# common.sh.
 
 # The apt package pattern of each kernel we test against (unsigned image:
 # the same kernel, without the signed-shim packaging).
@@ -9,13 +10,17 @@ kernel_pattern() {
 	case $1 in
 	6.1)  echo '^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$' ;;
 	6.12) echo '^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$' ;;
-	*)    die "unknown kernel '$1' (known: 6.1 6.12)" ;;
+	*)    die "unknown kernel '$1' (known: 6.1 6.12 debug)" ;;
 	esac
 }
 
 # kernel_resolve KVER: print the newest ABI, e.g. 6.1.0-56-amd64.
 kernel_resolve() {
 	local pat pkg
+	if [ "$1" = debug ]; then
+		debug_kernel_abi
+		return
+	fi
 	pat=$(kernel_pattern "$1") || exit 2
 	pkg=$(apt-cache search --names-only "$pat" | awk '{print $1}' | sort -V | tail -1)
 	if [ -z "$pkg" ]; then
@@ -32,6 +37,10 @@ kernel_resolve() {
 # headers installed on the host. Idempotent.
 kernel_fetch() {
 	local abi=$1 dir=$VIRT_CACHE/kernels/$1 tmp
+	if kernel_is_debug "$abi"; then
+		debug_kernel_build "$abi"
+		return
+	fi
 	if [ ! -e "$dir/root/boot/vmlinuz-$abi" ]; then
 		note "fetching linux-image-$abi"
 		tmp=$(mktemp -d "$VIRT_CACHE/dl.XXXXXX")
@@ -49,4 +58,14 @@ kernel_fetch() {
 }
 
 kernel_dir() { echo "$VIRT_CACHE/kernels/$1"; }
-kernel_headers() { echo "/usr/src/linux-headers-$1"; }
+kernel_is_debug() { case $1 in *-virtdbg-*) return 0 ;; esac; return 1; }
+
+# Where modules for ABI are built against: Debian's headers package, or
+# the debug kernel's build tree.
+kernel_headers() {
+	if kernel_is_debug "$1"; then
+		echo "$(kernel_dir "$1")/build"
+	else
+		echo "/usr/src/linux-headers-$1"
+	fi
+}
