@@ -23,6 +23,7 @@ nok() { _t_n=$((_t_n + 1)); _t_fail=$((_t_fail + 1)); echo "not ok $_t_n - $*"; 
 diag() { echo "# $*"; }
 
 # check DESC CMD...: passes when CMD succeeds; shows CMD's output if not.
+# Returns whether it passed.
 check() {
 	local desc=$1
 	shift
@@ -32,6 +33,7 @@ check() {
 		nok "$desc"
 		diag "failed: $*"
 		tail -n 15 "$T_LOG" | sed 's/^/#   /'
+		return 1
 	fi
 }
 
@@ -75,7 +77,32 @@ bail() { echo "Bail out! $*"; exit 1; }
 # need CMD...: set-up step that must work, or the test bails out.
 need() { "$@" >"$T_LOG" 2>&1 || { cat "$T_LOG"; bail "set-up failed: $*"; }; }
 
+# What every test ends with: our modules unload, everything they created
+# was destroyed (by their own log lines, over the whole boot), and, on a
+# kernel with kmemleak, nothing leaked since topo_init cleared it.
+final_checks() {
+	local m log leaks
+	for m in virt virt_full; do
+		loaded "$m" && check "rmmod $m at the end" timeout 30 rmmod "$m"
+	done
+	log=$(dmesg)
+	check_eq "virt.ko: every child created was removed" \
+		"$(grep -c 'virt: .*: created on' <<<"$log")" \
+		"$(grep -c 'virt: .*: removed from' <<<"$log")"
+	check_eq "virt_full.ko: every child and port created was destroyed" \
+		"$(grep -c 'virt_full: .*: created on' <<<"$log") $(grep -c 'virt_full: .*: port created' <<<"$log")" \
+		"$(grep -c 'virt_full: .*: destroyed' <<<"$log") $(grep -c 'virt_full: .*: port destroyed' <<<"$log")"
+	if [ -w /sys/kernel/debug/kmemleak ]; then
+		sleep 3	# outstanding RCU callbacks
+		echo scan >/sys/kernel/debug/kmemleak
+		echo scan >/sys/kernel/debug/kmemleak
+		leaks=$(cat /sys/kernel/debug/kmemleak)
+		check_eq "kmemleak: no leak since the test began" "" "$leaks"
+	fi
+}
+
 done_testing() {
+	final_checks
 	echo "1..$_t_n"
 	[ "$_t_fail" -eq 0 ]
 	exit
@@ -102,6 +129,9 @@ R() { ip netns exec remote "$@"; }
 # switched on for every load, however it happens.
 topo_init() {
 	need sh -c 'echo "options virt_full dyndbg=+p" >/etc/modprobe.d/virt-test.conf'
+	if [ -w /sys/kernel/debug/kmemleak ]; then
+		need sh -c 'echo clear >/sys/kernel/debug/kmemleak'
+	fi
 	need ip link set lo up
 	need ip netns add remote
 	need ip link set eth1 netns remote
@@ -331,3 +361,9 @@ iperf_mbps() {
 import json, sys
 print(int(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))'
 }
+
+# --- stress -----------------------------------------------------------------
+
+# scaled FULL SHORT: FULL under VIRT_STRESS=full (make check-debug), else
+# SHORT (make check, and the CI's debug run).
+scaled() { [ "${VIRT_STRESS:-short}" = full ] && echo "$1" || echo "$2"; }

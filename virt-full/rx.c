@@ -200,6 +200,7 @@ rx_handler_result_t virt_port_handle_frame(struct sk_buff **pskb)
 	struct in6_addr key;
 	enum virt_key k;
 
+	port = virt_port_get_rcu(skb->dev);
 	/* Looped-back copies of the parent's output have no Ethernet header;
 	 * VLAN frames belong to the parent's VLAN devices, if it has any;
 	 * frames for other hosts (a promiscuous parent) to nobody here.
@@ -207,9 +208,8 @@ rx_handler_result_t virt_port_handle_frame(struct sk_buff **pskb)
 	if (unlikely(skb->pkt_type == PACKET_LOOPBACK ||
 		     skb->pkt_type == PACKET_OTHERHOST ||
 		     skb_vlan_tag_present(skb) || eth_type_vlan(skb->protocol)))
-		return RX_HANDLER_PASS;
+		goto pass;
 
-	port = virt_port_get_rcu(skb->dev);
 	/* A tap may hold a reference: we pull, and may change skb->dev. */
 	skb = skb_share_check(skb, GFP_ATOMIC);
 	if (unlikely(!skb)) {
@@ -228,6 +228,7 @@ rx_handler_result_t virt_port_handle_frame(struct sk_buff **pskb)
 	}
 	if (skb->pkt_type != PACKET_HOST)
 		virt_rx_multicast(port, skb);
+pass:
 	virt_port_stats_inc(port, VIRT_PORT_PASSED);
 	return RX_HANDLER_PASS;
 }

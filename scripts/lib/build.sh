@@ -40,7 +40,7 @@ build_modroot() {
 	img=$(kernel_dir "$abi")/root/lib/modules/$abi
 	mods=$out/modroot/lib/modules/$abi
 	mkdir -p "$mods/updates"
-	ln -s "$img/kernel" "$mods/kernel"
+	if [ -d "$img/kernel" ]; then ln -s "$img/kernel" "$mods/kernel"; fi
 	cp "$img"/modules.order "$img"/modules.builtin* "$mods/"
 	find "$out" -path "$out/modroot" -prune -o -name '*.ko' -print |
 		xargs cp -t "$mods/updates/"

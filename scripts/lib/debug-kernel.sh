@@ -59,10 +59,10 @@ debug_kernel_build() {
 		grep -qx "$opt" "$out/.config" || missing="$missing $opt"
 	done < <(grep -E '^CONFIG_[A-Z0-9_]+=y$' "$DEBUG_CONFIG")
 	[ -z "$missing" ] || die "the debug config lost:$missing"
-	[ "$(make -s -C "$src" O="$out" kernelrelease)" = "$abi" ] ||
-		die "the debug kernel would not be called $abi"
 	make -C "$src" O="$out" -j"$(nproc)" bzImage modules \
 		>>"$out/build.log" 2>&1 || { tail -n 30 "$out/build.log" >&2; die "the debug kernel failed to build"; }
+	[ "$(cat "$out/include/config/kernel.release")" = "$abi" ] ||
+		die "the debug kernel is not called $abi"
 	make -s -C "$src" O="$out" INSTALL_MOD_PATH="$dir/root" \
 		modules_install >>"$out/build.log" 2>&1 || die "modules_install failed"
 	cp "$out/arch/x86/boot/bzImage" "$dir/root/boot/vmlinuz-$abi"

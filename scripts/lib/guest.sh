@@ -7,7 +7,7 @@
 # in the root namespace as the parent, tests move eth1 into "remote".
 
 # Kernel log lines that fail a run whatever the test said.
-GUEST_BAD_LOG='WARNING:|BUG:|Oops|Kernel panic|KASAN|UBSAN|kmemleak:|unreferenced object|general protection|waiting for .* to become free|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|refcount_t:|list_add corruption|list_del corruption|soft lockup|hard LOCKUP|rcu_sched detected stall|rcu: INFO|blocked for more than|Call Trace:'
+GUEST_BAD_LOG='WARNING:|BUG:|Oops|Kernel panic|KASAN:|UBSAN:|suspected memory leak|unreferenced object|general protection|waiting for .* to become free|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|refcount_t:|list_add corruption|list_del corruption|soft lockup|hard LOCKUP|rcu_sched detected stall|rcu: INFO|blocked for more than|Call Trace:'
 
 # guest_prepare KVER: everything a boot needs (packages, kernel, headers,
 # modules built); sets ABI and BUILD.
@@ -61,7 +61,8 @@ guest_initramfs() {
 # the output; returns CMD's exit status, or 124 on timeout, 125 if the VM
 # died, 126 if the kernel log has a WARN/BUG/KASAN/... report.
 # VIRT_TIMEOUT (seconds, default 900), VIRT_OUT (keep results there),
-# VIRT_CMDLINE (extra kernel parameters), VIRT_SMP, VIRT_MEM.
+# VIRT_CMDLINE (extra kernel parameters), VIRT_SMP, VIRT_MEM, and
+# VIRT_STRESS (short or full: how hard the stress tests push) passed in.
 guest_run() {
 	local abi=$1 build=$2 kdir initrd out qpid status rc=0 arg
 	shift 2
@@ -79,6 +80,7 @@ guest_run() {
 		echo 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 		echo 'export HOME=/root LANG=C.UTF-8 TERM=dumb'
 		echo "export VIRT_BUILD='$build' VIRT_ABI='$abi' VIRT_SRC='$VIRT_SRC'"
+		echo "export VIRT_STRESS='${VIRT_STRESS:-short}'"
 		echo "cd '$VIRT_SRC' || exit 1"
 		printf 'exec'
 		for arg in "$@"; do printf " %q" "$arg"; done
@@ -90,7 +92,7 @@ guest_run() {
 		-nodefaults -nographic -no-reboot -monitor none \
 		-machine pc -cpu max -smp "${VIRT_SMP:-2}" -m "${VIRT_MEM:-2048}" \
 		-kernel "$kdir/root/boot/vmlinuz-$abi" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 oops=panic softlockup_panic=1 mitigations=off no_timer_check ${VIRT_CMDLINE:-}" \
+		-append "console=ttyS0 panic=-1 oops=panic softlockup_panic=1 mitigations=off no_timer_check log_buf_len=8M ${VIRT_CMDLINE:-}" \
 		-serial "file:$out/console.log" \
 		-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap \
 		-device virtio-9p-pci,fsdev=root,mount_tag=root \

@@ -1,0 +1,45 @@
+#!/bin/bash
+# Create and delete, over and over (1000 times each under make check-debug):
+# children through netlink, some moved into a namespace; and children made
+# by loading the modules with link=eth0 and removed by unloading them.
+# Everything created is destroyed (final checks), nothing leaks.
+. "$(dirname "$0")/lib.sh"
+
+topo_addressed
+need modprobe virt_full
+need ip netns add c
+rounds=$(scaled 1000 100)
+
+n=0
+start=$(date +%s)
+for i in $(seq "$rounds"); do
+	ip link add link eth0 name virt1 type virt &&
+		ip addr add 198.51.100.2/24 dev virt1 && ip link set virt1 up || break
+	if [ $((i % 10)) -eq 0 ]; then
+		ip link set virt1 netns c && ip -n c link del virt1 || break
+	else
+		ip link del virt1 || break
+	fi
+	n=$((n + 1))
+done
+diag "$n netlink cycles in $(($(date +%s) - start)) s"
+check_eq "$rounds children created and deleted through netlink" "$rounds" "$n"
+check "the parent answers" R ping -c 1 -W 2 192.0.2.1
+need rmmod virt_full
+
+n=0
+start=$(date +%s)
+for i in $(seq "$rounds"); do
+	if [ $((i % 2)) -eq 0 ]; then
+		insmod "$VIRT_KO" link=eth0 && ip link set virt0 up && rmmod virt || break
+	else
+		insmod "$VIRT_FULL_KO" link=eth0 dyndbg=+p && ip link set virt0 up &&
+			rmmod virt_full || break
+	fi
+	n=$((n + 1))
+done
+diag "$n module cycles in $(($(date +%s) - start)) s"
+check_eq "$rounds children created by loading a module and removed by unloading it" \
+	"$rounds" "$n"
+check "the parent answers" R ping -c 1 -W 2 192.0.2.1
+done_testing

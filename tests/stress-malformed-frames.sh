@@ -1,0 +1,70 @@
+#!/bin/bash
+# Malformed and random frames at the parent while children are up (a
+# million under make check-debug): truncated and runt frames, ARP with
+# wrong hrd/pro/hln/pln, IPv4 with a short ihl, a bad version or a tot_len
+# past the end, IPv6 and NDP truncated before the target, VLAN-tagged,
+# jumbo and random bytes. The machine stays healthy and the counters add
+# up: every frame the parent received was steered, passed or dropped by
+# the demux, every malformed one was counted so and none steered.
+. "$(dirname "$0")/lib.sh"
+
+topo_addressed
+need R sysctl -qw net.ipv6.conf.eth1.disable_ipv6=0
+need R ip addr add 2001:db8:2::1/64 dev eth1 nodad
+need R ip link set eth1 mtu 9000
+need ip link set eth0 mtu 9000
+child virt1 eth0
+need ip addr add 198.51.100.2/24 dev virt1
+need sysctl -qw net.ipv6.conf.virt1.disable_ipv6=0
+need ip addr add 2001:db8:2::2/64 dev virt1 nodad
+child virt2 eth0 c2
+need ip -n c2 addr add 198.51.100.3/24 dev virt2
+need gcc -O2 -o "$T_TMP/fuzz" "$(dirname "$0")/fuzz-frames.c"
+
+total=$(scaled 1000000 100000)
+fuzz() { R "$T_TMP/fuzz" eth1 "$1" "$(mac eth0)" 198.51.100.2 2001:db8:2::2 "$2" "$3"; }
+snap() {
+	echo "$(counter eth0 rx_packets) $(ethstat virt1 port_steered)" \
+		"$(ethstat virt1 port_passed) $(ethstat virt1 port_dropped)" \
+		"$(ethstat virt1 port_malformed)" \
+		"$(($(ethstat virt1 rx_addr) + $(ethstat virt1 rx_arp_ndp)))"
+}
+sum() { awk '{ n += $2 } END { print n }'; }
+
+# Lying headers only: every one that arrives is malformed, none steered.
+read -r e0 st0 pa0 dr0 ma0 rx0 < <(snap)
+sent=$(fuzz $((total / 10)) malformed 1 | tee "$T_TMP/malformed.txt" | sum)
+sleep 1
+read -r e1 st1 pa1 dr1 ma1 rx1 < <(snap)
+sed 's/^/#   sent /' "$T_TMP/malformed.txt"
+diag "$sent malformed frames sent, $((e1 - e0)) received by eth0"
+check "eth0 received most of them" test $((e1 - e0)) -gt $((sent / 2))
+check_eq "every one eth0 received went through the demux" $((e1 - e0)) \
+	$((st1 - st0 + pa1 - pa0 + dr1 - dr0))
+check_eq "every one was counted malformed" $((e1 - e0)) $((ma1 - ma0))
+check_eq "none was steered to a child" 0 $((st1 - st0))
+
+# Everything, a million times under make check-debug.
+start=$(date +%s)
+sent=$(fuzz "$total" all 2 | tee "$T_TMP/all.txt" | sum)
+sleep 1
+read -r e2 st2 pa2 dr2 ma2 rx2 < <(snap)
+sed 's/^/#   sent /' "$T_TMP/all.txt"
+diag "$sent frames of every kind sent in $(($(date +%s) - start)) s, $((e2 - e1)) received by eth0"
+check "at least $total frames were sent" test "$sent" -ge "$total"
+check_eq "every frame eth0 received went through the demux" $((e2 - e1)) \
+	$((st2 - st1 + pa2 - pa1 + dr2 - dr1))
+check "some were steered to virt1 (the good ones)" test $((st2 - st1)) -gt 0
+check_eq "what the port steered, virt1 received by address or target" \
+	$((st2 - st0)) $((rx2 - rx0))
+check "the malformed ones were counted" test $((ma2 - ma1)) -gt 0
+
+check "the parent still answers" R ping -c 3 -i 0.5 -W 2 192.0.2.1
+check "virt1 still answers" R ping -c 3 -i 0.5 -W 2 198.51.100.2
+if ! check "virt1 still answers over IPv6" R ping -6 -c 3 -i 0.5 -W 2 2001:db8:2::2; then
+	R ip -6 neigh | sed 's/^/#   remote: /'
+	ip -6 neigh show dev virt1 | sed 's/^/#   virt1: /'
+	ethtool -S virt1 | grep -v ' 0$' | sed 's/^/#   /'
+fi
+check "virt2 in c2 still answers" R ping -c 3 -i 0.5 -W 2 198.51.100.3
+done_testing

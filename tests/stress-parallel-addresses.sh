@@ -1,0 +1,69 @@
+#!/bin/bash
+# 32 namespaces, each with a child of eth0, add and delete addresses from
+# one shared pool in parallel (1024 rounds each under make check-debug).
+# Afterwards no address is held twice, and every address still held
+# answers from the other host: the table points at the right child.
+. "$(dirname "$0")/lib.sh"
+
+topo_addressed
+need R sysctl -qw net.ipv6.conf.eth1.disable_ipv6=0
+need R ip addr add 2001:db8:3::1/64 dev eth1 nodad
+need R ip route add 203.0.113.0/24 dev eth1
+need modprobe virt_full
+rounds=$(scaled 1024 128)
+for j in $(seq 32); do
+	child "virt$j" eth0 "n$j"
+	need ip netns exec "n$j" sysctl -qw "net.ipv6.conf.virt$j.disable_ipv6=0"
+	# A fixed address: an interface that loses its last IPv4 address
+	# loses its routes too, and replies would have no way back.
+	need ip -n "n$j" addr add "198.51.100.$((10 + j))/24" dev "virt$j"
+	need ip -n "n$j" -6 route add 2001:db8:3::/64 dev "virt$j"
+done
+
+churn() {
+	local ns=$1 k a
+	for _ in $(seq "$rounds"); do
+		k=$((RANDOM % 32 + 16))
+		if [ $((RANDOM % 2)) -eq 0 ]; then
+			a="203.0.113.$k/32"
+		else
+			a="2001:db8:3::$k/128 nodad"
+		fi
+		if [ $((RANDOM % 2)) -eq 0 ]; then
+			ip -n "$ns" addr add $a dev "virt${ns#n}" 2>/dev/null
+		else
+			ip -n "$ns" addr del ${a% nodad} dev "virt${ns#n}" 2>/dev/null
+		fi
+	done
+}
+start=$(date +%s)
+pids=""
+for j in $(seq 32); do
+	churn "n$j" &
+	pids="$pids $!"
+done
+wait $pids
+diag "32 x $rounds address changes in $(($(date +%s) - start)) s"
+
+for j in $(seq 32); do
+	ip -n "n$j" -br addr show dev "virt$j" | tr ' ' '\n' | grep -E '^(203\.0\.113\.|2001:db8:3::)' |
+		sed "s|\$| n$j|"
+done >"$T_TMP/held"
+diag "$(wc -l <"$T_TMP/held") addresses held at the end"
+check_eq "no address is held by two namespaces" "" \
+	"$(cut -d' ' -f1 "$T_TMP/held" | sort | uniq -d)"
+bad=0
+while read -r a ns; do
+	ip=${a%/*}
+	if [[ $ip == *:* ]]; then
+		R ping -6 -c 2 -W 2 "$ip" >/dev/null 2>&1 && continue
+	else
+		R ping -I 198.51.100.1 -c 2 -W 2 "$ip" >/dev/null 2>&1 && continue
+	fi
+	bad=$((bad + 1))
+	diag "$ip, held by $ns, does not answer:"
+	ip -n "$ns" addr show dev "virt${ns#n}" | sed 's/^/#     /'
+	ip netns exec "$ns" ethtool -S "virt${ns#n}" | grep -v ' 0$' | sed 's/^/#     /'
+done <"$T_TMP/held"
+check_eq "every address held answers from the other host" 0 "$bad"
+done_testing
