@@ -8,7 +8,8 @@
  * holds. IPv4 addresses are stored v4-mapped, so one table and one key
  * size serve both families. The table holds every address of every child,
  * up or down, so a duplicate is found in O(1) whoever holds it; the demux
- * delivers only to a child that is up.
+ * delivers only to a child that is up. A mirror child's addresses are its
+ * own business: they steer nothing and conflict with nothing.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -88,9 +89,15 @@ void virt_addr_flush(struct virt_dev *child)
 	spin_unlock_bh(&port->addrs_lock);
 }
 
+/* The answering child @dev is, or NULL: a mirror's addresses steer nothing. */
 static struct virt_dev *virt_child_of(struct net_device *dev)
 {
-	return virt_is_child(dev) ? netdev_priv(dev) : NULL;
+	struct virt_dev *child;
+
+	if (!virt_is_child(dev))
+		return NULL;
+	child = netdev_priv(dev);
+	return virt_is_mirror(child) ? NULL : child;
 }
 
 static void virt_addr_event(struct virt_dev *child, unsigned long event,

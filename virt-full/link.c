@@ -63,6 +63,10 @@ static void virt_set_rx_mode(struct net_device *dev)
 	DECLARE_BITMAP(filter, VIRT_MC_FILTER_SIZE);
 	struct netdev_hw_addr *ha;
 
+	/* A mirror sees everything already, and changes nothing upstream. */
+	if (virt_is_mirror(child))
+		return;
+
 	if (dev->flags & (IFF_PROMISC | IFF_ALLMULTI)) {
 		bitmap_fill(filter, VIRT_MC_FILTER_SIZE);
 	} else {
@@ -131,7 +135,8 @@ static void virt_get_stats64(struct net_device *dev,
 	stats->tx_packets = sum[VIRT_TX_PACKETS];
 	stats->tx_bytes = sum[VIRT_TX_BYTES];
 	stats->rx_dropped = sum[VIRT_DROP_CLONE] + sum[VIRT_DROP_BACKLOG];
-	stats->tx_dropped = sum[VIRT_DROP_MALFORMED] + sum[VIRT_DROP_TX];
+	stats->tx_dropped = sum[VIRT_DROP_MALFORMED] + sum[VIRT_DROP_TX] +
+			    sum[VIRT_DROP_MIRROR_TX];
 }
 
 static netdev_features_t virt_dev_fix_features(struct net_device *dev,
@@ -178,12 +183,14 @@ static int virt_get_link_ksettings(struct net_device *dev,
 /* ethtool -S: the child's counters, then its port's. */
 static const char virt_stat_names[VIRT_STATS_N][ETH_GSTRING_LEN] = {
 	"rx_packets", "rx_bytes", "rx_multicast", "tx_packets", "tx_bytes",
-	"rx_addr", "rx_arp_ndp", "rx_copy", "rx_local", "tx_wire", "tx_local",
-	"drop_down", "drop_clone", "drop_backlog", "drop_malformed", "drop_tx",
+	"rx_addr", "rx_arp_ndp", "rx_copy", "rx_local", "rx_mirror",
+	"tx_wire", "tx_local", "drop_down", "drop_clone", "drop_backlog",
+	"drop_malformed", "drop_tx", "drop_mirror_tx",
 };
 
 static const char virt_port_stat_names[VIRT_PORT_STATS_N][ETH_GSTRING_LEN] = {
 	"port_steered", "port_passed", "port_dropped", "port_malformed",
+	"port_from_children",
 };
 
 static int virt_get_sset_count(struct net_device *dev, int sset)
@@ -271,11 +278,13 @@ static int virt_link_attach(struct net_device *dev, struct net_device *parent,
 	err = netdev_upper_dev_link(parent, dev, extack);
 	if (err)
 		goto err_unregister;
-	list_add_tail_rcu(&child->pnode, &child->port->children);
+	list_add_tail_rcu(&child->pnode, virt_is_mirror(child) ?
+			  &child->port->mirrors : &child->port->children);
 	virt_follow_operstate(parent, dev);
 	/* Without a carrier event operstate would stay UNKNOWN. */
 	linkwatch_fire_event(dev);
-	pr_debug("%s: created on %s\n", dev->name, parent->name);
+	pr_debug("%s: created on %s%s\n", dev->name, parent->name,
+		 virt_is_mirror(child) ? " (mirror)" : "");
 	return 0;
 
 err_unregister:
@@ -284,12 +293,49 @@ err_unregister:
 	return err;
 }
 
+/*
+ * The mode and its options, from IFLA_INFO_DATA: at creation (@create) or
+ * later (changelink), where the mode can't change any more. Under RTNL.
+ */
+static int virt_link_options(struct virt_dev *child, struct nlattr *data[],
+			     bool create, struct netlink_ext_ack *extack)
+{
+	u32 mode = child->mode;
+
+	if (data && data[IFLA_VIRT_MODE]) {
+		mode = nla_get_u32(data[IFLA_VIRT_MODE]);
+		if (!create && mode != child->mode) {
+			NL_SET_ERR_MSG(extack,
+				       "The mode of a virt device is fixed at creation: delete it and add it again");
+			return -EOPNOTSUPP;
+		}
+	}
+	if (data && (data[IFLA_VIRT_MIRROR_TX] || data[IFLA_VIRT_FORWARD]) &&
+	    mode != VIRT_MODE_MIRROR) {
+		NL_SET_ERR_MSG(extack, "mirror-tx and forward are for mode mirror");
+		return -EINVAL;
+	}
+	if (data && data[IFLA_VIRT_MIRROR_TX] && nla_get_u8(data[IFLA_VIRT_MIRROR_TX]) &&
+	    !VIRT_EGRESS_HOOK) {
+		NL_SET_ERR_MSG(extack,
+			       "mirror-tx needs a kernel with netfilter egress hooks (5.16 or later)");
+		return -EOPNOTSUPP;
+	}
+	child->mode = mode;
+	if (data && data[IFLA_VIRT_MIRROR_TX])
+		WRITE_ONCE(child->mirror_tx, !!nla_get_u8(data[IFLA_VIRT_MIRROR_TX]));
+	if (data && data[IFLA_VIRT_FORWARD])
+		WRITE_ONCE(child->forward, !!nla_get_u8(data[IFLA_VIRT_FORWARD]));
+	return 0;
+}
+
 static int virt_newlink(struct net_device *dev,
 			struct rtnl_newlink_params *params,
 			struct netlink_ext_ack *extack)
 {
 	struct nlattr **tb = params->tb;
 	struct net_device *parent;
+	int err;
 
 	if (!tb[IFLA_LINK]) {
 		NL_SET_ERR_MSG(extack,
@@ -302,13 +348,16 @@ static int virt_newlink(struct net_device *dev,
 		NL_SET_ERR_MSG(extack, "Parent device not found");
 		return -ENODEV;
 	}
+	err = virt_link_options(netdev_priv(dev), params->data, true, extack);
+	if (err)
+		return err;
 	return virt_link_attach(dev, parent, extack);
 }
 
 VIRT_NEWLINK_COMPAT(virt_newlink)
 
-/* The legacy path: insmod virt_full.ko link=eth0. Under RTNL. */
-int virt_link_create(struct net_device *parent, const char *pattern)
+/* The legacy path: insmod virt_full.ko link=eth0 [mode=mirror]. RTNL. */
+int virt_link_create(struct net_device *parent, const char *pattern, u32 mode)
 {
 	struct net_device *dev;
 	int err;
@@ -319,6 +368,7 @@ int virt_link_create(struct net_device *parent, const char *pattern)
 		return -ENOMEM;
 	dev->rtnl_link_ops = &virt_link_ops;
 	dev_net_set(dev, dev_net(parent));
+	((struct virt_dev *)netdev_priv(dev))->mode = mode;
 	err = virt_link_attach(dev, parent, NULL);
 	if (err && dev->reg_state == NETREG_UNINITIALIZED)
 		free_netdev(dev);
@@ -350,6 +400,36 @@ static int virt_validate(struct nlattr *tb[], struct nlattr *data[],
 	return 0;
 }
 
+static int virt_changelink(struct net_device *dev, struct nlattr *tb[],
+			   struct nlattr *data[],
+			   struct netlink_ext_ack *extack)
+{
+	return virt_link_options(netdev_priv(dev), data, false, extack);
+}
+
+static size_t virt_get_size(const struct net_device *dev)
+{
+	return nla_total_size(sizeof(u32)) +	/* IFLA_VIRT_MODE */
+	       2 * nla_total_size(sizeof(u8));	/* MIRROR_TX, FORWARD */
+}
+
+static int virt_fill_info(struct sk_buff *skb, const struct net_device *dev)
+{
+	const struct virt_dev *child = netdev_priv(dev);
+
+	if (nla_put_u32(skb, IFLA_VIRT_MODE, child->mode) ||
+	    nla_put_u8(skb, IFLA_VIRT_MIRROR_TX, READ_ONCE(child->mirror_tx)) ||
+	    nla_put_u8(skb, IFLA_VIRT_FORWARD, READ_ONCE(child->forward)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static const struct nla_policy virt_policy[IFLA_VIRT_MAX + 1] = {
+	[IFLA_VIRT_MODE]	= NLA_POLICY_MAX(NLA_U32, __VIRT_MODE_MAX - 1),
+	[IFLA_VIRT_MIRROR_TX]	= { .type = NLA_U8 },
+	[IFLA_VIRT_FORWARD]	= { .type = NLA_U8 },
+};
+
 /* The namespace of the parent: where the device does its I/O. */
 static struct net *virt_get_link_net(const struct net_device *dev)
 {
@@ -361,9 +441,14 @@ static struct net *virt_get_link_net(const struct net_device *dev)
 struct rtnl_link_ops virt_link_ops = {
 	.kind		= VIRT_KIND,
 	.priv_size	= sizeof(struct virt_dev),
+	.maxtype	= IFLA_VIRT_MAX,
+	.policy		= virt_policy,
 	.setup		= virt_setup,
 	.validate	= virt_validate,
 	.newlink	= virt_newlink_compat,
+	.changelink	= virt_changelink,
 	.dellink	= virt_dellink,
+	.get_size	= virt_get_size,
+	.fill_info	= virt_fill_info,
 	.get_link_net	= virt_get_link_net,
 };

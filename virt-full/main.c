@@ -26,8 +26,13 @@ module_param_named(ifname, virt_ifname, charp, 0444);
 MODULE_PARM_DESC(ifname,
 		 "Name prefix of the child created at load: <ifname>N (default \"virt\", at most 13 characters)");
 
+static char *virt_mode = "normal";
+module_param_named(mode, virt_mode, charp, 0444);
+MODULE_PARM_DESC(mode,
+		 "Mode of the child created at load: normal (answers for its own addresses, the default) or mirror (sees a copy of all the parent's traffic)");
+
 /* insmod virt_full.ko link=eth0: one child in init_net. Under RTNL. */
-static int virt_create_at_load(void)
+static int virt_create_at_load(u32 mode)
 {
 	struct net_device *parent = __dev_get_by_name(&init_net, virt_link);
 	char pattern[IFNAMSIZ];
@@ -44,7 +49,7 @@ static int virt_create_at_load(void)
 		return err;
 	}
 	snprintf(pattern, sizeof(pattern), "%s%%d", virt_ifname);
-	err = virt_link_create(parent, pattern);
+	err = virt_link_create(parent, pattern, mode);
 	if (err)
 		pr_err("link=%s: cannot create a child: %d\n", virt_link, err);
 	return err;
@@ -52,12 +57,19 @@ static int virt_create_at_load(void)
 
 static int __init virt_full_init(void)
 {
+	u32 mode = VIRT_MODE_NORMAL;
 	int err;
 
 	if (virt_link) {
 		err = virt_check_param_names(virt_link, virt_ifname);
 		if (err)
 			return err;
+		if (!strcmp(virt_mode, "mirror")) {
+			mode = VIRT_MODE_MIRROR;
+		} else if (strcmp(virt_mode, "normal")) {
+			pr_err("mode=%.32s: not a mode (normal or mirror)\n", virt_mode);
+			return -EINVAL;
+		}
 	}
 	err = virt_addr_init();
 	if (err)
@@ -70,7 +82,7 @@ static int __init virt_full_init(void)
 		goto err_port;
 	if (virt_link) {
 		rtnl_lock();
-		err = virt_create_at_load();
+		err = virt_create_at_load(mode);
 		rtnl_unlock();
 		if (err)
 			goto err_link;

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The port: per-parent state, alive from the parent's first child to its
- * last. It carries the receive handler on the parent, holds the parent
- * with a tracked reference for exactly that span, hands out the children's
- * dev_ids, and follows the parent's life through the netdevice notifier.
+ * last. It carries the receive handler and the egress hook (host.c) on the
+ * parent, holds the parent with a tracked reference for exactly that span,
+ * hands out the children's dev_ids, and follows the parent's life through
+ * the netdevice notifier.
  * Everything here runs under RTNL.
  */
 
@@ -21,6 +22,7 @@ static int virt_port_create(struct net_device *parent)
 		return -ENOMEM;
 	port->dev = parent;
 	INIT_LIST_HEAD(&port->children);
+	INIT_LIST_HEAD(&port->mirrors);
 	ida_init(&port->ida);
 	/* Children share the parent's MAC: none may share its dev_id too,
 	 * or their IPv6 link-local addresses would collide.
@@ -43,9 +45,14 @@ static int virt_port_create(struct net_device *parent)
 	err = netdev_rx_handler_register(parent, virt_port_handle_frame, port);
 	if (err)
 		goto err_put;
+	err = virt_host_attach(port);
+	if (err)
+		goto err_rx_handler;
 	pr_debug("%s: port created\n", parent->name);
 	return 0;
 
+err_rx_handler:
+	netdev_rx_handler_unregister(parent);
 err_put:
 	netdev_put(parent, &port->dev_tracker);
 	virt_addr_port_destroy(port);
@@ -60,7 +67,10 @@ static void virt_port_destroy(struct virt_port *port)
 {
 	struct net_device *parent = port->dev;
 
-	/* Waits for a grace period: no handler runs on the port after it. */
+	virt_host_detach(port);
+	/* Waits for a grace period: no handler, ours or netfilter's, runs on
+	 * the port after it.
+	 */
 	netdev_rx_handler_unregister(parent);
 	virt_addr_port_destroy(port);
 	free_percpu(port->stats);
@@ -124,17 +134,27 @@ static int virt_port_event(struct notifier_block *nb, unsigned long event,
 		return NOTIFY_BAD;
 	case NETDEV_UNREGISTER:
 		/* A move to another namespace unregisters and registers
-		 * again: the children stay where they are, and the demux
-		 * crosses namespaces.
+		 * again: the children stay where they are, the demux crosses
+		 * namespaces, and the egress hook follows the parent.
 		 */
-		if (dev->reg_state != NETREG_UNREGISTERING)
+		if (dev->reg_state != NETREG_UNREGISTERING) {
+			virt_host_detach(port);
 			break;
+		}
 		list_for_each_entry_safe(child, next, &port->children, pnode)
+			virt_link_ops.dellink(child->dev, &kill);
+		list_for_each_entry_safe(child, next, &port->mirrors, pnode)
 			virt_link_ops.dellink(child->dev, &kill);
 		unregister_netdevice_many(&kill);
 		break;
+	case NETDEV_REGISTER:
+		if (!port->egress_on && virt_host_attach(port))
+			netdev_warn(dev, "host and children can't talk locally in this namespace\n");
+		break;
 	default:
 		list_for_each_entry(child, &port->children, pnode)
+			virt_follow_parent(event, dev, child->dev);
+		list_for_each_entry(child, &port->mirrors, pnode)
 			virt_follow_parent(event, dev, child->dev);
 	}
 	return NOTIFY_DONE;

@@ -23,7 +23,7 @@
 
 /* The IPv4 header at @off from skb->data. */
 static enum virt_key virt_key_ipv4(struct sk_buff *skb, unsigned int off,
-				   struct in6_addr *key)
+				   struct in6_addr *key, struct in6_addr *src)
 {
 	const struct iphdr *iph;
 	unsigned int len;
@@ -40,15 +40,16 @@ static enum virt_key virt_key_ipv4(struct sk_buff *skb, unsigned int off,
 	if (len < iph->ihl * 4 || len > skb->len - off)
 		return VIRT_KEY_BAD;
 	ipv6_addr_set_v4mapped(iph->daddr, key);
+	ipv6_addr_set_v4mapped(iph->saddr, src);
 	return VIRT_KEY_DADDR;
 }
 
 /* The ARP packet at @off: Ethernet and IPv4 only, steered by target. */
 static enum virt_key virt_key_arp(struct sk_buff *skb, unsigned int off,
-				  struct in6_addr *key)
+				  struct in6_addr *key, struct in6_addr *src)
 {
 	const struct arphdr *arp;
-	__be32 tip;
+	__be32 sip, tip;
 
 	/* Header, then sender MAC and IP, then target MAC and IP. */
 	if (!pskb_may_pull(skb, off + sizeof(*arp) + 2 * (ETH_ALEN + 4)))
@@ -58,8 +59,10 @@ static enum virt_key virt_key_arp(struct sk_buff *skb, unsigned int off,
 	    arp->ar_pro != htons(ETH_P_IP) ||
 	    arp->ar_hln != ETH_ALEN || arp->ar_pln != 4)
 		return VIRT_KEY_BAD;
+	memcpy(&sip, (const u8 *)(arp + 1) + ETH_ALEN, sizeof(sip));
 	memcpy(&tip, (const u8 *)(arp + 1) + 2 * ETH_ALEN + 4, sizeof(tip));
 	ipv6_addr_set_v4mapped(tip, key);
+	ipv6_addr_set_v4mapped(sip, src);
 	return VIRT_KEY_TARGET;
 }
 
@@ -68,7 +71,7 @@ static enum virt_key virt_key_arp(struct sk_buff *skb, unsigned int off,
  * only neighbour solicitations and advertisements are steered, by target.
  */
 static enum virt_key virt_key_ipv6(struct sk_buff *skb, unsigned int off,
-				   struct in6_addr *key)
+				   struct in6_addr *key, struct in6_addr *src)
 {
 	const unsigned int nd_off = off + sizeof(struct ipv6hdr);
 	const struct ipv6hdr *ip6h;
@@ -87,6 +90,7 @@ static enum virt_key virt_key_ipv6(struct sk_buff *skb, unsigned int off,
 		plen = skb->len - nd_off;
 	if (plen > skb->len - nd_off)
 		return VIRT_KEY_BAD;
+	*src = ip6h->saddr;
 	if (!ipv6_addr_is_multicast(&ip6h->daddr)) {
 		*key = ip6h->daddr;
 		return VIRT_KEY_DADDR;
@@ -109,19 +113,26 @@ static enum virt_key virt_key_ipv6(struct sk_buff *skb, unsigned int off,
 
 /*
  * What steers the frame whose L3 header of protocol @proto starts at @off
- * from skb->data (0 on receive, ETH_HLEN on transmit). May pull, so
- * header pointers taken before the call are stale after it.
+ * from skb->data (0 on receive, ETH_HLEN on transmit), in @key; its source
+ * address goes to @src if there is one (else :: is left there). May pull,
+ * so header pointers taken before the call are stale after it.
  */
 enum virt_key virt_get_key(struct sk_buff *skb, __be16 proto,
-			   unsigned int off, struct in6_addr *key)
+			   unsigned int off, struct in6_addr *key,
+			   struct in6_addr *src)
 {
+	struct in6_addr unused;
+
+	if (!src)
+		src = &unused;
+	*src = in6addr_any;
 	switch (proto) {
 	case htons(ETH_P_IP):
-		return virt_key_ipv4(skb, off, key);
+		return virt_key_ipv4(skb, off, key, src);
 	case htons(ETH_P_ARP):
-		return virt_key_arp(skb, off, key);
+		return virt_key_arp(skb, off, key, src);
 	case htons(ETH_P_IPV6):
-		return virt_key_ipv6(skb, off, key);
+		return virt_key_ipv6(skb, off, key, src);
 	}
 	return VIRT_KEY_NONE;
 }
@@ -151,6 +162,54 @@ static rx_handler_result_t virt_rx_steer(struct virt_port *port,
 		      k == VIRT_KEY_DADDR ? VIRT_RX_ADDR : VIRT_RX_ARP_NDP);
 	virt_port_stats_inc(port, VIRT_PORT_STEERED);
 	return RX_HANDLER_ANOTHER;
+}
+
+/*
+ * A copy of one of the parent's frames for each mirror child: what it
+ * received (@output false: skb->data at the network header) or, for those
+ * that asked, what it sent (@output true: at the MAC header). The copy is
+ * for the mirror's taps and counters only: PACKET_OTHERHOST keeps its
+ * stack from acting on it.
+ */
+void virt_mirror(struct virt_port *port, struct sk_buff *skb, bool output)
+{
+	struct virt_dev *m;
+	struct sk_buff *nskb;
+	unsigned int len;
+
+	list_for_each_entry_rcu(m, &port->mirrors, pnode) {
+		if (!netif_running(m->dev) || (output && !READ_ONCE(m->mirror_tx)))
+			continue;
+		nskb = skb_clone(skb, GFP_ATOMIC);
+		if (!nskb) {
+			virt_stats_inc(m, VIRT_DROP_CLONE);
+			continue;
+		}
+		if (output)
+			nskb->protocol = eth_type_trans(nskb, m->dev);
+		virt_rx_cross(nskb, m->dev);
+		nskb->dev = m->dev;
+		nskb->pkt_type = PACKET_OTHERHOST;
+		len = nskb->len + ETH_HLEN;
+		if (netif_rx(nskb) == NET_RX_SUCCESS)
+			virt_stats_rx(m, len, false, VIRT_RX_MIRROR);
+		else
+			virt_stats_inc(m, VIRT_DROP_BACKLOG);
+	}
+}
+
+/*
+ * A broadcast that one of our children sent, come back to us: through
+ * the parent's own stack (tx.c gives it a copy) or reflected by the wire.
+ * Its siblings have had theirs already. Known by its source: our MAC and
+ * an address a child holds.
+ */
+static bool virt_rx_echo(struct virt_port *port, struct sk_buff *skb,
+			 const struct in6_addr *src)
+{
+	return ether_addr_equal(eth_hdr(skb)->h_source, port->dev->dev_addr) &&
+	       !ipv6_addr_any(src) &&
+	       rhashtable_lookup(&port->addrs, src, virt_addr_params);
 }
 
 /* A copy of a broadcast or multicast frame for every child listening. */
@@ -197,16 +256,23 @@ rx_handler_result_t virt_port_handle_frame(struct sk_buff **pskb)
 	struct sk_buff *skb = *pskb;
 	struct virt_port *port;
 	struct virt_dev *child;
-	struct in6_addr key;
+	struct in6_addr key, src;
 	enum virt_key k;
 
+	/*
+	 * Looped-back copies of the parent's own output (multicast it sent)
+	 * have no Ethernet header, and were not received: not counted.
+	 */
+	if (unlikely(skb->pkt_type == PACKET_LOOPBACK))
+		return RX_HANDLER_PASS;
 	port = virt_port_get_rcu(skb->dev);
-	/* Looped-back copies of the parent's output have no Ethernet header;
-	 * VLAN frames belong to the parent's VLAN devices, if it has any;
+	if (!list_empty(&port->mirrors))
+		virt_mirror(port, skb, false);
+
+	/* VLAN frames belong to the parent's VLAN devices, if it has any;
 	 * frames for other hosts (a promiscuous parent) to nobody here.
 	 */
-	if (unlikely(skb->pkt_type == PACKET_LOOPBACK ||
-		     skb->pkt_type == PACKET_OTHERHOST ||
+	if (unlikely(skb->pkt_type == PACKET_OTHERHOST ||
 		     skb_vlan_tag_present(skb) || eth_type_vlan(skb->protocol)))
 		goto pass;
 
@@ -218,7 +284,7 @@ rx_handler_result_t virt_port_handle_frame(struct sk_buff **pskb)
 	}
 	*pskb = skb;
 
-	k = virt_get_key(skb, skb->protocol, 0, &key);
+	k = virt_get_key(skb, skb->protocol, 0, &key, &src);
 	if (k >= VIRT_KEY_DADDR) {
 		child = virt_addr_lookup_rcu(port, &key);
 		if (child)
@@ -226,7 +292,7 @@ rx_handler_result_t virt_port_handle_frame(struct sk_buff **pskb)
 	} else if (unlikely(k == VIRT_KEY_BAD)) {
 		virt_port_stats_inc(port, VIRT_PORT_MALFORMED);
 	}
-	if (skb->pkt_type != PACKET_HOST)
+	if (skb->pkt_type != PACKET_HOST && !virt_rx_echo(port, skb, &src))
 		virt_rx_multicast(port, skb);
 pass:
 	virt_port_stats_inc(port, VIRT_PORT_PASSED);

@@ -5,7 +5,9 @@
  * all its children share it) is delivered locally: to the sibling that
  * holds its destination address, or else to the parent's own stack. A
  * broadcast or multicast frame goes to the wire and, as copies, to the
- * siblings listening for it.
+ * siblings listening for it and to the parent's stack (which answers ARP
+ * and neighbour solicitations for its own addresses that way). A mirror
+ * child sends nothing unless asked to forward.
  *
  * Lockless (LLTX, no qdisc): called under rcu_read_lock_bh() from
  * __dev_queue_xmit(); the address table and the children list are read
@@ -16,9 +18,22 @@
 
 #include "virt_full.h"
 
-static netdev_tx_t virt_tx_drop(struct virt_dev *child, struct sk_buff *skb)
+/*
+ * Set while a child's frame goes through the parent's dev_queue_xmit(), so
+ * that host.c, which sees the parent's output, leaves it alone. Per CPU:
+ * BHs are off from here to the parent's egress hook.
+ */
+static DEFINE_PER_CPU(bool, virt_xmit_child);
+
+bool virt_xmit_from_child(void)
 {
-	virt_stats_inc(child, VIRT_DROP_MALFORMED);
+	return __this_cpu_read(virt_xmit_child);
+}
+
+static netdev_tx_t virt_tx_drop(struct virt_dev *child, struct sk_buff *skb,
+				enum virt_stat why)
+{
+	virt_stats_inc(child, why);
 	kfree_skb(skb);
 	return NETDEV_TX_OK;
 }
@@ -33,7 +48,9 @@ static netdev_tx_t virt_tx_wire(struct virt_dev *child, struct sk_buff *skb)
 	if (!net_eq(dev_net(child->dev), dev_net(child->parent)))
 		skb_scrub_packet(skb, true);
 	skb->dev = child->parent;
+	__this_cpu_write(virt_xmit_child, true);
 	ret = dev_queue_xmit(skb);
+	__this_cpu_write(virt_xmit_child, false);
 	/* net_xmit_eval() is a macro that evaluates its argument twice. */
 	if (likely(net_xmit_eval(ret) == NET_XMIT_SUCCESS))
 		virt_stats_tx(child, len, VIRT_TX_WIRE);
@@ -52,7 +69,7 @@ static netdev_tx_t virt_tx_local(struct virt_dev *child, struct sk_buff *skb)
 	struct in6_addr key;
 
 	rcu_read_lock();
-	if (virt_get_key(skb, proto, ETH_HLEN, &key) >= VIRT_KEY_DADDR)
+	if (virt_get_key(skb, proto, ETH_HLEN, &key, NULL) >= VIRT_KEY_DADDR)
 		dest = virt_addr_lookup_rcu(child->port, &key);
 	to = dest ? dest->dev : child->parent;
 	/* dev_forward_skb() scrubs when it crosses namespaces. */
@@ -60,6 +77,8 @@ static netdev_tx_t virt_tx_local(struct virt_dev *child, struct sk_buff *skb)
 		virt_stats_tx(child, len, VIRT_TX_LOCAL);
 		if (dest)
 			virt_stats_rx(dest, len, false, VIRT_RX_LOCAL);
+		else
+			virt_port_stats_inc(child->port, VIRT_PORT_FROM_CHILDREN);
 	} else {
 		virt_stats_inc(child, VIRT_DROP_TX);
 	}
@@ -67,8 +86,13 @@ static netdev_tx_t virt_tx_local(struct virt_dev *child, struct sk_buff *skb)
 	return NETDEV_TX_OK;
 }
 
-/* Copies of a broadcast or multicast frame for the listening siblings. */
-static void virt_tx_siblings(struct virt_dev *child, struct sk_buff *skb)
+/*
+ * Copies of a broadcast or multicast frame (skb->data at its MAC header)
+ * for the children listening, @from aside (a child, or NULL for the
+ * parent). Caller holds RCU.
+ */
+void virt_tx_copies(struct virt_port *port, struct virt_dev *from,
+		    struct sk_buff *skb)
 {
 	unsigned int bit = virt_mc_hash(eth_hdr(skb)->h_dest);
 	bool mcast = !is_broadcast_ether_addr(eth_hdr(skb)->h_dest);
@@ -76,9 +100,8 @@ static void virt_tx_siblings(struct virt_dev *child, struct sk_buff *skb)
 	struct virt_dev *sib;
 	struct sk_buff *nskb;
 
-	rcu_read_lock();
-	list_for_each_entry_rcu(sib, &child->port->children, pnode) {
-		if (sib == child || !netif_running(sib->dev) ||
+	list_for_each_entry_rcu(sib, &port->children, pnode) {
+		if (sib == from || !netif_running(sib->dev) ||
 		    !test_bit(bit, sib->mc_filter))
 			continue;
 		nskb = skb_clone(skb, GFP_ATOMIC);
@@ -91,7 +114,26 @@ static void virt_tx_siblings(struct virt_dev *child, struct sk_buff *skb)
 		else
 			virt_stats_inc(sib, VIRT_DROP_BACKLOG);
 	}
-	rcu_read_unlock();
+}
+
+/*
+ * A copy of a child's broadcast or multicast for the parent's own stack,
+ * unless it is an ARP request or solicitation that a child answers: that
+ * one the siblings have, and the parent has no business with it. The
+ * demux knows the copy when it comes back (virt_rx_echo).
+ */
+static void virt_tx_to_parent(struct virt_dev *child, struct sk_buff *skb)
+{
+	__be16 proto = eth_hdr(skb)->h_proto;
+	struct sk_buff *nskb;
+	struct in6_addr key;
+
+	if (virt_get_key(skb, proto, ETH_HLEN, &key, NULL) == VIRT_KEY_TARGET &&
+	    rhashtable_lookup(&child->port->addrs, &key, virt_addr_params))
+		return;
+	nskb = skb_clone(skb, GFP_ATOMIC);
+	if (nskb && dev_forward_skb(child->parent, nskb) == NET_RX_SUCCESS)
+		virt_port_stats_inc(child->port, VIRT_PORT_FROM_CHILDREN);
 }
 
 netdev_tx_t virt_start_xmit(struct sk_buff *skb, struct net_device *dev)
@@ -99,14 +141,20 @@ netdev_tx_t virt_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	struct virt_dev *child = netdev_priv(dev);
 	const struct ethhdr *eth;
 
+	if (unlikely(virt_is_mirror(child) && !READ_ONCE(child->forward)))
+		return virt_tx_drop(child, skb, VIRT_DROP_MIRROR_TX);
 	if (unlikely(!pskb_may_pull(skb, ETH_HLEN)))
-		return virt_tx_drop(child, skb);
+		return virt_tx_drop(child, skb, VIRT_DROP_MALFORMED);
 	skb_reset_mac_header(skb);
 	eth = eth_hdr(skb);
 
-	if (is_multicast_ether_addr(eth->h_dest))
-		virt_tx_siblings(child, skb);
-	else if (ether_addr_equal(eth->h_dest, dev->dev_addr))
+	if (is_multicast_ether_addr(eth->h_dest)) {
+		rcu_read_lock();
+		virt_tx_copies(child->port, child, skb);
+		virt_tx_to_parent(child, skb);
+		rcu_read_unlock();
+	} else if (ether_addr_equal(eth->h_dest, dev->dev_addr)) {
 		return virt_tx_local(child, skb);
+	}
 	return virt_tx_wire(child, skb);
 }

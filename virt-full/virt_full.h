@@ -23,11 +23,13 @@
 #include <linux/hash.h>
 #include <linux/idr.h>
 #include <linux/netdevice.h>
+#include <linux/netfilter.h>
 #include <linux/rhashtable.h>
 #include <linux/u64_stats_sync.h>
 #include <net/rtnetlink.h>
 
 #include "stacked.h"
+#include "uapi.h"
 
 #define VIRT_KIND "virt"
 
@@ -48,7 +50,8 @@ enum virt_stat {
 	VIRT_RX_ADDR,		/* unicast, by destination address */
 	VIRT_RX_ARP_NDP,	/* ARP or NDP, by target address */
 	VIRT_RX_COPY,		/* a copy of a broadcast or multicast */
-	VIRT_RX_LOCAL,		/* from a sibling, without the wire */
+	VIRT_RX_LOCAL,		/* from a sibling or the parent, locally */
+	VIRT_RX_MIRROR,		/* a mirror's copy of the parent's traffic */
 	VIRT_TX_WIRE,		/* out through the parent */
 	VIRT_TX_LOCAL,		/* to a sibling or the parent's stack */
 	VIRT_DROP_DOWN,		/* for us while down: left to the parent */
@@ -56,6 +59,7 @@ enum virt_stat {
 	VIRT_DROP_BACKLOG,	/* the receive backlog was full */
 	VIRT_DROP_MALFORMED,	/* sent without an Ethernet header */
 	VIRT_DROP_TX,		/* refused by the parent or the sibling */
+	VIRT_DROP_MIRROR_TX,	/* sent by a mirror that does not forward */
 	VIRT_STATS_N
 };
 
@@ -66,13 +70,16 @@ struct virt_pcpu_stats {
 
 /*
  * Per-CPU counters of a port, shown by ethtool -S on each of its children.
- * Every frame the demux sees is counted once in one of the first three.
+ * Every frame the demux sees is counted once in one of the first three:
+ * what the parent received from the wire, and what the children gave the
+ * parent's stack (counted again, at the giving, in the last one).
  */
 enum virt_port_stat {
 	VIRT_PORT_STEERED,	/* handed whole to a child */
 	VIRT_PORT_PASSED,	/* left to the parent (copies aside) */
 	VIRT_PORT_DROPPED,	/* could not be unshared */
 	VIRT_PORT_MALFORMED,	/* of those passed: a header that lies */
+	VIRT_PORT_FROM_CHILDREN, /* given to the parent's stack by a child */
 	VIRT_PORT_STATS_N
 };
 
@@ -84,19 +91,25 @@ struct virt_port_pcpu_stats {
 struct virt_port {
 	struct net_device *dev;		/* the parent */
 	netdevice_tracker dev_tracker;
-	struct list_head children;	/* RCU; written under RTNL */
-	int count;			/* children; RTNL */
+	struct list_head children;	/* answering children; RCU, RTNL */
+	struct list_head mirrors;	/* mirror children; RCU, RTNL */
+	int count;			/* children of both kinds; RTNL */
 	struct rhashtable addrs;	/* every child address; RCU readers */
 	spinlock_t addrs_lock;		/* table writers, children's lists */
 	struct ida ida;			/* children's dev_id */
 	struct virt_port_pcpu_stats __percpu *stats;
+	struct nf_hook_ops egress;	/* the parent's output (host.c) */
+	bool egress_on;			/* RTNL */
 };
 
 struct virt_dev {
 	struct net_device *dev;
 	struct net_device *parent;
 	struct virt_port *port;
-	struct list_head pnode;		/* in port->children */
+	struct list_head pnode;		/* in port->children or ->mirrors */
+	u32 mode;			/* enum virt_mode, fixed at creation */
+	bool mirror_tx;			/* a mirror sees the parent's output */
+	bool forward;			/* a mirror's own frames go out */
 	struct list_head addrs;		/* struct virt_addr; addrs_lock */
 	struct virt_pcpu_stats __percpu *stats;
 	DECLARE_BITMAP(mc_filter, VIRT_MC_FILTER_SIZE);
@@ -122,7 +135,8 @@ enum virt_key {
 /* rx.c APIs: */
 rx_handler_result_t virt_port_handle_frame(struct sk_buff **pskb);
 enum virt_key virt_get_key(struct sk_buff *skb, __be16 proto,
-			   unsigned int off, struct in6_addr *key);
+			   unsigned int off, struct in6_addr *key,
+			   struct in6_addr *src);
 
 /* port.c APIs: */
 
@@ -149,7 +163,7 @@ void virt_port_exit(void);
 /* link.c APIs: */
 extern struct rtnl_link_ops virt_link_ops;
 bool virt_is_child(const struct net_device *dev);
-int virt_link_create(struct net_device *parent, const char *pattern);
+int virt_link_create(struct net_device *parent, const char *pattern, u32 mode);
 
 /*
  * Counting, from the data path (softirq, or BH disabled in xmit). Every
@@ -212,6 +226,21 @@ static inline unsigned int virt_mc_hash(const u8 *addr)
 
 /* tx.c APIs: */
 netdev_tx_t virt_start_xmit(struct sk_buff *skb, struct net_device *dev);
+void virt_tx_copies(struct virt_port *port, struct virt_dev *from,
+		    struct sk_buff *skb);
+bool virt_xmit_from_child(void);
+
+/* rx.c, for host.c too: a mirror's copy of a frame of the parent's. */
+void virt_mirror(struct virt_port *port, struct sk_buff *skb, bool output);
+
+/* host.c APIs: the parent's output, seen by a netfilter egress hook. */
+int virt_host_attach(struct virt_port *port);
+void virt_host_detach(struct virt_port *port);
+
+static inline bool virt_is_mirror(const struct virt_dev *child)
+{
+	return child->mode == VIRT_MODE_MIRROR;
+}
 
 /* addr.c APIs: */
 static const struct rhashtable_params virt_addr_params = {

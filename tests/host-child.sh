@@ -1,0 +1,48 @@
+#!/bin/bash
+# The host and its children talk without the wire: the parent's own stack
+# reaches a child in another namespace and the child reaches the parent's
+# addresses, IPv4 and IPv6, ping and TCP, both ways; the other host's
+# capture shows none of it. Needs netfilter egress hooks (5.16 and later).
+. "$(dirname "$0")/lib.sh"
+
+if ! kernel_at_least 5 16; then
+	echo "1..0 # SKIP no netfilter egress hook before 5.16 ($(uname -r))"
+	exit 0
+fi
+topo_addressed
+need sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0
+need ip addr add 2001:db8:1::1/64 dev eth0 nodad
+child virt1 eth0 c1
+need ip netns exec c1 sysctl -qw net.ipv6.conf.virt1.disable_ipv6=0
+need ip -n c1 addr add 198.51.100.2/24 dev virt1
+need ip -n c1 addr add 2001:db8:2::2/64 dev virt1 nodad
+# On-link routes both ways: the host and the child resolve each other.
+need ip route add 198.51.100.2/32 dev eth0
+need ip -6 route add 2001:db8:2::2/128 dev eth0
+need ip -n c1 route add 192.0.2.0/24 dev virt1
+need ip -n c1 -6 route add 2001:db8:1::/64 dev virt1
+
+cap_start wire eth1 remote
+check "the host pings virt1 in c1" ping -c 3 -i 0.2 -W 2 198.51.100.2
+check "virt1 in c1 pings the host" ip netns exec c1 ping -c 3 -i 0.2 -W 2 192.0.2.1
+check "the host pings virt1 over IPv6" ping -6 -c 3 -i 0.2 -W 2 2001:db8:2::2
+check "virt1 pings the host over IPv6" ip netns exec c1 ping -6 -c 3 -i 0.2 -W 2 2001:db8:1::1
+ip netns exec c1 iperf3 -s -D -1 -B 198.51.100.2 -p 5201
+iperf3 -s -D -1 -B 192.0.2.1 -p 5202
+ip netns exec c1 iperf3 -s -D -1 -B 2001:db8:2::2 -p 5203
+sleep 0.5
+to_child=$(iperf_mbps root -- -c 198.51.100.2 -p 5201 -t 2)
+to_host=$(iperf_mbps c1 -- -c 192.0.2.1 -p 5202 -t 2)
+to_child6=$(iperf_mbps root -- -c 2001:db8:2::2 -p 5203 -t 2)
+diag "iperf3 TCP: host to child $to_child Mbit/s, child to host $to_host Mbit/s, host to child over IPv6 $to_child6 Mbit/s"
+check "TCP from the host to the child" test "${to_child:-0}" -gt 0
+check "TCP from the child to the host" test "${to_host:-0}" -gt 0
+check "TCP from the host to the child over IPv6" test "${to_child6:-0}" -gt 0
+cap_stop wire
+check_eq "the wire saw none of it" 0 \
+	"$(cap_count wire 'host 198.51.100.2 or host 2001:db8:2::2 or (arp and arp[24:4] == 0xc6336402)')"
+check "the other host still reaches virt1" R ping -c 1 -W 2 198.51.100.2
+check "and the host" R ping -c 1 -W 2 192.0.2.1
+check "virt1 counted frames delivered locally" \
+	test "$(ethstat virt1 rx_local c1)" -gt 0
+done_testing

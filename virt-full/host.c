@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The parent's own output, seen by a netfilter egress hook on the parent
+ * while it has children. An rx_handler only sees what the parent
+ * receives; this is how the host and its children talk without the wire:
+ *
+ *  - a frame of the host's for a child (unicast to our shared MAC and a
+ *    child's address, an ARP request or neighbour solicitation for one)
+ *    is delivered to that child alone, locally, in whatever namespace;
+ *  - a broadcast or multicast frame of the host's goes to the wire and,
+ *    as copies, to the children listening;
+ *  - a mirror child with mirror-tx sees a copy of all of the output,
+ *    the children's included.
+ *
+ * The children's own frames pass through here too, on their way out
+ * through the parent; tx.c marks them (virt_xmit_child) and they are left
+ * alone. A kernel without netfilter egress hooks (before 5.16) does none
+ * of this: there the host reaches its children through a child of its own.
+ *
+ * Called under rcu_read_lock_bh() from __dev_queue_xmit(), before the
+ * parent's qdisc; registration is under RTNL.
+ */
+
+#include <linux/etherdevice.h>
+
+#include "virt_full.h"
+
+#if VIRT_EGRESS_HOOK
+
+static unsigned int virt_host_out(void *priv, struct sk_buff *skb,
+				  const struct nf_hook_state *state)
+{
+	struct virt_port *port = priv;
+	const struct ethhdr *eth;
+	struct virt_dev *dest = NULL;
+	struct in6_addr key;
+	unsigned int len;
+
+	if (unlikely(!pskb_may_pull(skb, ETH_HLEN)))
+		return NF_ACCEPT;
+	if (!list_empty(&port->mirrors))
+		virt_mirror(port, skb, true);
+	if (virt_xmit_from_child())
+		return NF_ACCEPT;
+
+	eth = (const struct ethhdr *)skb->data;
+	if (!is_multicast_ether_addr(eth->h_dest) &&
+	    !ether_addr_equal(eth->h_dest, port->dev->dev_addr))
+		return NF_ACCEPT;	/* for the wire: the common case */
+
+	if (virt_get_key(skb, eth->h_proto, ETH_HLEN, &key, NULL) >= VIRT_KEY_DADDR)
+		dest = virt_addr_lookup_rcu(port, &key);
+	if (dest) {
+		/* Only the child can answer: it alone gets the frame. */
+		len = skb->len;
+		if (dev_forward_skb(dest->dev, skb) == NET_RX_SUCCESS)
+			virt_stats_rx(dest, len, false, VIRT_RX_LOCAL);
+		else
+			virt_stats_inc(dest, VIRT_DROP_BACKLOG);
+		return NF_STOLEN;
+	}
+	if (is_multicast_ether_addr(((const struct ethhdr *)skb->data)->h_dest))
+		virt_tx_copies(port, NULL, skb);
+	return NF_ACCEPT;
+}
+
+/* With the port, and again after the parent changed namespace. RTNL. */
+int virt_host_attach(struct virt_port *port)
+{
+	int err;
+
+	port->egress.hook = virt_host_out;
+	port->egress.pf = NFPROTO_NETDEV;
+	port->egress.hooknum = NF_NETDEV_EGRESS;
+	port->egress.priority = 0;
+	port->egress.dev = port->dev;
+	port->egress.priv = port;
+	err = nf_register_net_hook(dev_net(port->dev), &port->egress);
+	port->egress_on = !err;
+	return err;
+}
+
+/* Before the port goes, or the parent leaves its namespace. RTNL. */
+void virt_host_detach(struct virt_port *port)
+{
+	if (port->egress_on)
+		nf_unregister_net_hook(dev_net(port->dev), &port->egress);
+	port->egress_on = false;
+}
+
+#else
+
+int virt_host_attach(struct virt_port *port)
+{
+	return 0;
+}
+
+void virt_host_detach(struct virt_port *port)
+{
+}
+
+#endif

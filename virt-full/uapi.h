@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * The netlink attributes of the "virt" link kind, in IFLA_INFO_DATA:
+ * shared by the module and the iproute2 plugin (iproute2/link_virt.c).
+ */
+#ifndef VIRT_UAPI_H
+#define VIRT_UAPI_H
+
+enum {
+	IFLA_VIRT_UNSPEC,
+	IFLA_VIRT_MODE,		/* u32, enum virt_mode; fixed at creation */
+	IFLA_VIRT_MIRROR_TX,	/* u8: a mirror copies the parent's output too */
+	IFLA_VIRT_FORWARD,	/* u8: what a mirror sends goes out */
+	__IFLA_VIRT_MAX,
+};
+
+#define IFLA_VIRT_MAX (__IFLA_VIRT_MAX - 1)
+
+enum virt_mode {
+	VIRT_MODE_NORMAL,	/* answers for its own addresses */
+	VIRT_MODE_MIRROR,	/* sees a copy of all the parent's traffic */
+	__VIRT_MODE_MAX,
+};
+
+#endif /* VIRT_UAPI_H */
