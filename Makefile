@@ -1,22 +1,66 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-#   make [KDIR=...]   build virt.ko and virt-full/virt_full.ko against KDIR
-#                     (default: the running kernel's headers)
-#   make check        the whole test suite, in VMs, on Debian 6.1 and 6.12
-#                     (VIRT_KERNELS="6.1 6.12 debug" adds the debug kernel)
-#   make check-debug  the suite on the debug kernel (KASAN, lockdep,
-#                     kmemleak, UBSAN), stress tests at full count
-#   make demo         the article's scenario in a VM, with its tcpdump output
+# Building and installing (on the machine that will load the modules):
+#   make [KDIR=...]     build virt.ko and virt-full/virt_full.ko against KDIR
+#                       (default: the running kernel's headers)
+#   make install        modules_install into /lib/modules/KVER/updates + depmod
+#   make iproute2       iproute2/link_virt.so, so that ip knows the kind's
+#                       options (mode mirror, mirror-tx, forward)
+#   make install-iproute2  into ip's plugin directory
+#   make dkms-install   register with DKMS, build and install for this kernel
+#   make dkms-remove    the reverse, for every kernel
+#   make deb            ../virt-dkms_VERSION_all.deb (a DKMS package)
 #   make clean
 #
-# kbuild reads ./Kbuild for the module itself; this file is the user's.
+# Testing (nothing is loaded into this machine's kernel: VMs do it):
+#   make demo           the article's scenario in a VM, with its tcpdump output
+#   make check          the whole test suite on Debian 6.1 and 6.12
+#                       (VIRT_KERNELS="6.1 6.12 debug" adds the debug kernel)
+#   make check-debug    the suite on the debug kernel (KASAN, lockdep,
+#                       kmemleak, UBSAN), stress tests at full count
+#   make check-matrix   the suite on Debian 5.10, 6.1, 6.12 and 7.2
+#   make lint           checkpatch --strict, sparse and W=1 on every kernel
+#   make bench          virt against the bare parent, ipvlan and macvlan
+#
+# kbuild reads ./Kbuild for the modules themselves; this file is the user's.
 
-KDIR ?= /lib/modules/$(shell uname -r)/build
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+# Where ip looks for link_<kind>.so (Debian: the multiarch library dir).
+IP_LIB_DIR ?= $(shell dir=$$(strings $$(command -v ip) 2>/dev/null | \
+		grep -m1 '^/usr/lib.*/ip$$'); echo $${dir:-/usr/lib/ip})
+DKMS_SRC := /usr/src/virt-$(VERSION)
 
 all: modules
 
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
+	depmod -a $(KVER)
+
+iproute2: iproute2/link_virt.so
+
+iproute2/link_virt.so: iproute2/link_virt.c virt-full/uapi.h
+	$(CC) -O2 -Wall -Wextra -Wno-unused-parameter -shared -fPIC -o $@ $<
+
+install-iproute2: iproute2/link_virt.so
+	install -D -m 0644 $< $(DESTDIR)$(IP_LIB_DIR)/link_virt.so
+
+dkms-install:
+	mkdir -p $(DKMS_SRC)
+	cp -r Kbuild Makefile dkms.conf compat.h stacked.h virt.c virt-full $(DKMS_SRC)/
+	dkms add -m virt -v $(VERSION)
+	dkms install -m virt -v $(VERSION) -k $(KVER)
+
+dkms-remove:
+	dkms remove -m virt -v $(VERSION) --all
+	rm -rf $(DKMS_SRC)
+
+deb:
+	dpkg-buildpackage -us -uc -b
 
 check:
 	scripts/check
@@ -24,12 +68,23 @@ check:
 check-debug:
 	VIRT_STRESS=full scripts/check -k debug
 
+check-matrix:
+	scripts/check -k 5.10 -k 6.1 -k 6.12 -k 7.2
+
+lint:
+	scripts/lint
+
+bench:
+	scripts/bench
+
 demo:
 	scripts/demo
 
 clean:
 	rm -rf *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers \
 		virt-full/*.o virt-full/*.ko virt-full/*.mod virt-full/*.mod.c \
-		virt-full/.*.cmd virt-full/modules.order .tmp_versions
+		virt-full/.*.cmd virt-full/modules.order .tmp_versions \
+		iproute2/link_virt.so
 
-.PHONY: all modules check check-debug demo clean
+.PHONY: all modules install iproute2 install-iproute2 dkms-install dkms-remove deb check check-debug \
+	check-matrix lint bench demo clean

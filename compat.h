@@ -13,6 +13,24 @@
 
 #include <linux/netdevice.h>
 #include <linux/u64_stats_sync.h>
+#include <net/rtnetlink.h>
+/* Newer kernels keep netdev_lockdep_set_classes() in net/netdev_lock.h. */
+#ifdef VIRT_HAVE_NETDEV_LOCK_H
+#include <net/netdev_lock.h>
+#endif
+
+/*
+ * Netfilter's netdev egress hook (5.16), through which virt_full sees the
+ * parent's output (host.c): 1 where the kernel has it and it is built in.
+ */
+#ifdef VIRT_HAVE_NETFILTER_NETDEV_H
+#include <linux/netfilter_netdev.h>
+#endif
+#if defined(VIRT_HAVE_NETFILTER_NETDEV_H) && IS_ENABLED(CONFIG_NETFILTER_EGRESS)
+#define VIRT_EGRESS_HOOK 1
+#else
+#define VIRT_EGRESS_HOOK 0
+#endif
 
 /* Lockless TX: a feature bit until 6.12, a device field since. */
 static inline void virt_set_lltx(struct net_device *dev)

@@ -5,12 +5,17 @@
 
 # build_modules ABI: print the build directory. Fails on any
 # compiler warning: W=1 must be silent on every kernel we support.
+# VIRT_BUILD_FLAGS adds make arguments (scripts/lint: C=2, for sparse).
 build_modules() {
-	local abi=$1 kdir
+	local abi=$1 kdir suite root="" out log
+	suite=$(kernel_suite_of "$abi")
 	kdir=$(kernel_headers "$abi")
-	local out log
+	# 5.10 and 7.2 build in their suite's chroot, with its compiler.
+	case $suite in
+	bullseye|sid) root=$VIRT_CACHE/chroots/$suite ;;
+	esac
 	# One build tree per checkout and kernel: two clones never share one.
-	out=$VIRT_CACHE/build/$(printf %s "$VIRT_SRC" | md5sum | cut -c1-8)/$abi
+	out=${root:-$VIRT_CACHE}/build/$(printf %s "$VIRT_SRC" | md5sum | cut -c1-8)/$abi
 	# A fresh copy each time: a stale object can't survive a deleted source.
 	rm -rf "$out"
 	mkdir -p "$out"
@@ -18,7 +23,8 @@ build_modules() {
 		if [ -d virt-full ]; then cp -r virt-full "$out/"; fi) ||
 		die "cannot copy the sources to $out"
 	log=$out/build.log
-	if ! make -s -C "$kdir" M="$out" W=1 modules >"$log" 2>&1; then
+	if ! ${root:+chroot_run "$root"} make -s -C "${kdir#"$root"}" \
+		M="${out#"$root"}" W=1 ${VIRT_BUILD_FLAGS:-} modules >"$log" 2>&1; then
 		cat "$log" >&2
 		die "build against $abi failed"
 	fi
@@ -27,6 +33,11 @@ build_modules() {
 		die "build against $abi has warnings (W=1)"
 	fi
 	build_modroot "$abi" "$out"
+	# The iproute2 plugin runs in the guest's (the host's) userspace.
+	mkdir -p "$out/iproute2"
+	gcc -O2 -Wall -Wextra -Wno-unused-parameter -Werror -shared -fPIC \
+		-o "$out/iproute2/link_virt.so" "$VIRT_SRC/iproute2/link_virt.c" ||
+		die "building iproute2/link_virt.so failed"
 	echo "$out"
 }
 
@@ -41,8 +52,15 @@ build_modroot() {
 	mods=$out/modroot/lib/modules/$abi
 	mkdir -p "$mods/updates"
 	if [ -d "$img/kernel" ]; then ln -s "$img/kernel" "$mods/kernel"; fi
-	cp "$img"/modules.order "$img"/modules.builtin* "$mods/"
 	find "$out" -path "$out/modroot" -prune -o -name '*.ko' -print |
 		xargs cp -t "$mods/updates/"
-	depmod -b "$out/modroot" "$abi" || die "depmod for $abi failed"
+	# What the kernel's package says about its built-in modules (sid
+	# ships only the binary indexes), kept where depmod makes none.
+	for f in "$img"/modules.order "$img"/modules.builtin*; do
+		[ -e "$f" ] && cp "$f" "$mods/"
+	done
+	depmod -b "$out/modroot" "$abi" 2>/dev/null || die "depmod for $abi failed"
+	for f in "$img"/modules.builtin*.bin; do
+		[ -e "$mods/${f##*/}" ] || cp "$f" "$mods/"
+	done
 }

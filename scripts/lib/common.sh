@@ -15,6 +15,7 @@ VIRT_HOST_PKGS=(
 	iproute2 iputils-ping net-tools ethtool tcpdump iperf3 bridge-utils
 	python3 python3-scapy perl make gcc bc flex bison libelf-dev
 	sparse linux-source-6.12 dpkg-dev debootstrap
+	dkms dh-dkms debhelper fakeroot lintian python3-matplotlib
 )
 
 # Install what is missing, once. dpkg-query is cheap; apt-get is not.
