@@ -29,6 +29,10 @@ send_to_eth0 3
 check "loaded: the socket bound to virt0 gets the 3 datagrams" udp_count_is on_virt0 3
 check_eq "loaded: the socket bound to eth0 gets nothing" 3 "$(udp_count on_eth0)"
 check "loaded: virt0's own subnet answers" R ping -c 1 -W 2 198.51.100.2
+# eth0 no longer hears ARP replies (they go to virt0 too), so it can't
+# refresh its neighbour entries: pin the remote's, or the answer could
+# wait on a resolution that never completes.
+need ip neigh replace 192.0.2.2 lladdr "$(R cat /sys/class/net/eth1/address)" dev eth0 nud permanent
 check "loaded, rp_filter off: 192.0.2.1 still answers (weak host model)" \
 	R ping -c 1 -W 2 192.0.2.1
 need sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.eth0.rp_filter=1 \

@@ -221,7 +221,9 @@ cap_stop() {
 }
 
 # cap_count NAME FILTER: frames in the capture matching the pcap FILTER.
-cap_count() { tcpdump -r "$T_TMP/$1.pcap" -n "$2" 2>/dev/null | wc -l; }
+cap_count() {
+	tcpdump -r "$T_TMP/$1.pcap" -n --count "$2" 2>/dev/null | awk '{ print $1 }'
+}
 cap_show() { tcpdump -r "$T_TMP/$1.pcap" -n "${2:-}" 2>/dev/null; }
 
 # --- kernel log -------------------------------------------------------------
@@ -232,6 +234,27 @@ klog_new() { dmesg | tail -n +$((_klog_mark + 1)); }
 # --- modules ----------------------------------------------------------------
 
 loaded() { grep -q "^$1 " /proc/modules; }
+
+# kernel_at_least MAJOR MINOR: the guest's kernel is that recent.
+kernel_at_least() {
+	local v=${VIRT_ABI%%-*} maj min
+	maj=${v%%.*}
+	min=${v#*.}
+	min=${min%%[!0-9]*}
+	[ "$maj" -gt "$1" ] || { [ "$maj" -eq "$1" ] && [ "$min" -ge "$2" ]; }
+}
+
+# reasons_add_up DEV [NS]: DEV's counters by reason add up to its totals.
+# Two test points.
+reasons_add_up() {
+	local rx tx
+	rx=$(( $(ethstat "$1" rx_addr "${2:-}") + $(ethstat "$1" rx_arp_ndp "${2:-}") +
+	       $(ethstat "$1" rx_copy "${2:-}") + $(ethstat "$1" rx_local "${2:-}") +
+	       $(ethstat "$1" rx_mirror "${2:-}") ))
+	tx=$(( $(ethstat "$1" tx_wire "${2:-}") + $(ethstat "$1" tx_local "${2:-}") ))
+	check_eq "$1: its rx reasons add up to rx_packets" "$(ethstat "$1" rx_packets "${2:-}")" "$rx"
+	check_eq "$1: its tx reasons add up to tx_packets" "$(ethstat "$1" tx_packets "${2:-}")" "$tx"
+}
 
 # refused KO ERRNO_TEXT LOG_REGEX PARAMS...: insmod KO PARAMS fails with
 # that errno (as kmod words it: "No such device" is ENODEV, "Invalid
@@ -316,6 +339,10 @@ unload_under_flood() {
 	local rounds=$1 mod=$2 dev=$3 done_n=0 got=0 flood i
 	shift 3
 	need R ip neigh replace 198.51.100.2 lladdr "$(mac eth0)" dev eth1 nud permanent
+	# Under virt.ko eth0 hears no ARP reply (divert), so it can't resolve
+	# the other host while the child is up: pin it, as divert.sh does.
+	need ip neigh replace 192.0.2.2 lladdr "$(R cat /sys/class/net/eth1/address)" \
+		dev eth0 nud permanent
 	pktgen_start eth1 198.51.100.2 "$(mac eth0)"
 	R ping -f -q 192.0.2.1 >/dev/null 2>&1 &
 	flood=$!
@@ -333,8 +360,9 @@ unload_under_flood() {
 	check_eq "$rounds rounds of load, flood and rmmod $mod, each within 30 s" \
 		"$rounds" "$done_n"
 	diag "$dev received $got frames over the $rounds rounds"
+	figure unloads_under_flood "$done_n"
 	check "$dev received the flood" test "$got" -gt $((rounds * 100))
-	check "eth0 answers after the flood" R ping -c 1 -W 2 192.0.2.1
+	check "eth0 answers after the flood" R ping -c 3 -i 0.5 -W 2 192.0.2.1
 }
 
 # --- virt_full --------------------------------------------------------------
@@ -351,13 +379,16 @@ child() {
 	need ip ${3:+-n "$3"} link set "$1" up
 }
 
-# iperf_mbps [NS] -- CLIENT_ARGS...: run an iperf3 client from NS (or
-# "remote" by default) and print its throughput in Mbit/s.
+# iperf_mbps [NS] -- CLIENT_ARGS...: run an iperf3 client from NS ("root"
+# for the root namespace; "remote" by default) and print its throughput
+# in Mbit/s.
 iperf_mbps() {
-	local ns=remote
+	local ns=remote pfx
 	[ "$1" != -- ] && { ns=$1; shift; }
 	shift
-	ip netns exec "$ns" iperf3 -J "$@" 2>/dev/null | /usr/bin/python3 -c '
+	pfx=(ip netns exec "$ns")
+	[ "$ns" = root ] && pfx=()
+	"${pfx[@]}" iperf3 -J "$@" 2>/dev/null | /usr/bin/python3 -c '
 import json, sys
 print(int(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))'
 }
@@ -367,3 +398,7 @@ print(int(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))
 # scaled FULL SHORT: FULL under VIRT_STRESS=full (make check-debug), else
 # SHORT (make check, and the CI's debug run).
 scaled() { [ "${VIRT_STRESS:-short}" = full ] && echo "$1" || echo "$2"; }
+
+# figure NAME N: a figure of the stress suite; scripts/check adds them up
+# over the test files, per kernel, and prints them at the end.
+figure() { echo "# figure: $1 $2"; }

@@ -23,6 +23,7 @@ for i in $(seq "$rounds"); do
 	n=$((n + 1))
 done
 diag "$n netlink cycles in $(($(date +%s) - start)) s"
+figure netlink_cycles "$n"
 check_eq "$rounds children created and deleted through netlink" "$rounds" "$n"
 check "the parent answers" R ping -c 1 -W 2 192.0.2.1
 need rmmod virt_full
@@ -39,6 +40,7 @@ for i in $(seq "$rounds"); do
 	n=$((n + 1))
 done
 diag "$n module cycles in $(($(date +%s) - start)) s"
+figure module_cycles "$n"
 check_eq "$rounds children created by loading a module and removed by unloading it" \
 	"$rounds" "$n"
 check "the parent answers" R ping -c 1 -W 2 192.0.2.1

@@ -25,6 +25,7 @@ for i in $(seq "$rounds"); do
 	n=$((n + 1))
 done
 pktgen_stop
+figure netns_deletions_under_traffic "$n"
 check_eq "$rounds namespaces deleted under traffic" "$rounds" "$n"
 check "their children went with them" \
 	wait_for 30 sh -c "[ \$(dmesg | grep -c 'virt_full: virt[12]: destroyed') -ge $((2 * rounds)) ]"

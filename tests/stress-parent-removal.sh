@@ -34,6 +34,7 @@ for i in $(seq "$rounds"); do
 	n=$((n + 1))
 done
 pktgen_stop
+figure parent_deletions_under_flood "$n"
 check_eq "$rounds parents deleted under flood, children gone with them" "$rounds" "$n"
 check "c's child went too" wait_for 10 sh -c '! ip -n c link show virt3'
 
@@ -47,6 +48,7 @@ for i in $(seq "$rounds"); do
 	n=$((n + 1))
 done
 pktgen_stop
+figure parent_moves_under_flood "$n"
 check_eq "$rounds moves of the parent to another namespace and back, under flood" \
 	"$rounds" "$n"
 check "virt1 answers after the moves" R ping -c 1 -W 3 203.0.113.2
