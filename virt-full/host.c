@@ -35,6 +35,7 @@ static unsigned int virt_host_out(void *priv, struct sk_buff *skb,
 	struct virt_dev *dest = NULL;
 	struct in6_addr key;
 	unsigned int len;
+	bool mcast;
 
 	if (unlikely(!pskb_may_pull(skb, ETH_HLEN)))
 		return NF_ACCEPT;
@@ -44,10 +45,11 @@ static unsigned int virt_host_out(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 
 	eth = (const struct ethhdr *)skb->data;
-	if (!is_multicast_ether_addr(eth->h_dest) &&
-	    !ether_addr_equal(eth->h_dest, port->dev->dev_addr))
+	mcast = is_multicast_ether_addr(eth->h_dest);
+	if (!mcast && !ether_addr_equal(eth->h_dest, port->dev->dev_addr))
 		return NF_ACCEPT;	/* for the wire: the common case */
 
+	/* May pull: eth is stale after it. */
 	if (virt_get_key(skb, eth->h_proto, ETH_HLEN, &key, NULL) >= VIRT_KEY_DADDR)
 		dest = virt_addr_lookup_rcu(port, &key);
 	if (dest) {
@@ -59,7 +61,7 @@ static unsigned int virt_host_out(void *priv, struct sk_buff *skb,
 			virt_stats_inc(dest, VIRT_DROP_BACKLOG);
 		return NF_STOLEN;
 	}
-	if (is_multicast_ether_addr(((const struct ethhdr *)skb->data)->h_dest))
+	if (mcast)
 		virt_tx_copies(port, NULL, skb);
 	return NF_ACCEPT;
 }
