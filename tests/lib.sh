@@ -120,6 +120,20 @@ wait_for() {
 	done
 }
 
+# still CMD...: CMD's output once two readings half a second apart agree
+# (at most 10 s): counters read after the last late frame has arrived.
+still() {
+	local a b
+	b=$("$@")
+	for _ in $(seq 20); do
+		sleep 0.5
+		a=$b
+		b=$("$@")
+		[ "$a" = "$b" ] && break
+	done
+	echo "$b"
+}
+
 # --- topology -------------------------------------------------------------
 
 R() { ip netns exec remote "$@"; }
