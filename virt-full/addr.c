@@ -8,8 +8,11 @@
  * holds. IPv4 addresses are stored v4-mapped, so one table and one key
  * size serve both families. The table holds every address of every child,
  * up or down, so a duplicate is found in O(1) whoever holds it; the demux
- * delivers only to a child that is up. A mirror child's addresses are its
- * own business: they steer nothing and conflict with nothing.
+ * delivers only to a child that is up. Beside the table, the port's
+ * address filter counts the addresses by their last bits, which lets the
+ * demux pass most of the parent's own frames without hashing. A mirror
+ * child's addresses are its own business: they steer nothing and
+ * conflict with nothing.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -33,10 +36,20 @@ void virt_addr_port_destroy(struct virt_port *port)
 	rhashtable_destroy(&port->addrs);
 }
 
+/* Count @ip in or out of the address filter. Caller holds addrs_lock. */
+static void virt_addr_filter_add(struct virt_port *port,
+				 const struct in6_addr *ip, int n)
+{
+	u32 *slot = &port->addr_filter[virt_addr_slot(ip)];
+
+	WRITE_ONCE(*slot, *slot + n);
+}
+
 /* Caller holds port->addrs_lock. */
 static void virt_addr_unlink(struct virt_port *port, struct virt_addr *a)
 {
 	rhashtable_remove_fast(&port->addrs, &a->node, virt_addr_params);
+	virt_addr_filter_add(port, &a->ip, -1);
 	list_del(&a->anode);
 	kfree_rcu(a, rcu);
 }
@@ -57,8 +70,10 @@ static int virt_addr_add(struct virt_dev *child, const struct in6_addr *ip)
 	spin_lock_bh(&port->addrs_lock);
 	err = rhashtable_lookup_insert_fast(&port->addrs, &a->node,
 					    virt_addr_params);
-	if (!err)
+	if (!err) {
+		virt_addr_filter_add(port, ip, 1);
 		list_add_tail(&a->anode, &child->addrs);
+	}
 	spin_unlock_bh(&port->addrs_lock);
 	if (err)
 		kfree(a);

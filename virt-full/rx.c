@@ -40,7 +40,8 @@ static enum virt_key virt_key_ipv4(struct sk_buff *skb, unsigned int off,
 	if (len < iph->ihl * 4 || len > skb->len - off)
 		return VIRT_KEY_BAD;
 	ipv6_addr_set_v4mapped(iph->daddr, key);
-	ipv6_addr_set_v4mapped(iph->saddr, src);
+	if (src)
+		ipv6_addr_set_v4mapped(iph->saddr, src);
 	return VIRT_KEY_DADDR;
 }
 
@@ -62,7 +63,8 @@ static enum virt_key virt_key_arp(struct sk_buff *skb, unsigned int off,
 	memcpy(&sip, (const u8 *)(arp + 1) + ETH_ALEN, sizeof(sip));
 	memcpy(&tip, (const u8 *)(arp + 1) + 2 * ETH_ALEN + 4, sizeof(tip));
 	ipv6_addr_set_v4mapped(tip, key);
-	ipv6_addr_set_v4mapped(sip, src);
+	if (src)
+		ipv6_addr_set_v4mapped(sip, src);
 	return VIRT_KEY_TARGET;
 }
 
@@ -90,7 +92,8 @@ static enum virt_key virt_key_ipv6(struct sk_buff *skb, unsigned int off,
 		plen = skb->len - nd_off;
 	if (plen > skb->len - nd_off)
 		return VIRT_KEY_BAD;
-	*src = ip6h->saddr;
+	if (src)
+		*src = ip6h->saddr;
 	if (!ipv6_addr_is_multicast(&ip6h->daddr)) {
 		*key = ip6h->daddr;
 		return VIRT_KEY_DADDR;
@@ -111,21 +114,23 @@ static enum virt_key virt_key_ipv6(struct sk_buff *skb, unsigned int off,
 	return VIRT_KEY_TARGET;
 }
 
+/* The most virt_get_key() pulls past the L3 header's start: IPv6 and NDP. */
+#define VIRT_KEY_MAX_PULL (sizeof(struct ipv6hdr) + sizeof(struct nd_msg))
+
 /*
  * What steers the frame whose L3 header of protocol @proto starts at @off
- * from skb->data (0 on receive, ETH_HLEN on transmit), in @key; its source
- * address goes to @src if there is one (else :: is left there). May pull,
- * so header pointers taken before the call are stale after it.
+ * from skb->data (0 on receive, ETH_HLEN on transmit), in @key. If @src is
+ * not NULL, the frame's source address goes there (:: if it has none).
+ * May pull, so header pointers taken before the call are stale after it.
  */
 enum virt_key virt_get_key(struct sk_buff *skb, __be16 proto,
 			   unsigned int off, struct in6_addr *key,
 			   struct in6_addr *src)
 {
-	struct in6_addr unused;
-
-	if (!src)
-		src = &unused;
-	*src = in6addr_any;
+	BUILD_BUG_ON(sizeof(struct iphdr) > VIRT_KEY_MAX_PULL ||
+		     sizeof(struct arphdr) + 2 * (ETH_ALEN + 4) > VIRT_KEY_MAX_PULL);
+	if (src)
+		*src = in6addr_any;
 	switch (proto) {
 	case htons(ETH_P_IP):
 		return virt_key_ipv4(skb, off, key, src);
@@ -135,6 +140,24 @@ enum virt_key virt_get_key(struct sk_buff *skb, __be16 proto,
 		return virt_key_ipv6(skb, off, key, src);
 	}
 	return VIRT_KEY_NONE;
+}
+
+/*
+ * The frame of the parent's that *pskb points to, made our own if a tap
+ * holds a reference to it too; NULL (and counted) if there was no memory
+ * for that, the frame is then gone.
+ */
+static struct sk_buff *virt_rx_unshare(struct virt_port *port,
+				       struct sk_buff **pskb)
+{
+	struct sk_buff *skb = skb_share_check(*pskb, GFP_ATOMIC);
+
+	if (unlikely(!skb)) {
+		virt_port_stats_inc(port, VIRT_PORT_DROPPED);
+		return NULL;
+	}
+	*pskb = skb;
+	return skb;
 }
 
 /* A frame entering a child in another namespace leaves the parent's
@@ -258,6 +281,7 @@ rx_handler_result_t virt_port_handle_frame(struct sk_buff **pskb)
 	struct virt_dev *child;
 	struct in6_addr key, src;
 	enum virt_key k;
+	bool host;
 
 	/*
 	 * Looped-back copies of the parent's own output (multicast it sent)
@@ -276,23 +300,35 @@ rx_handler_result_t virt_port_handle_frame(struct sk_buff **pskb)
 		     skb_vlan_tag_present(skb) || eth_type_vlan(skb->protocol)))
 		goto pass;
 
-	/* A tap may hold a reference: we pull, and may change skb->dev. */
-	skb = skb_share_check(skb, GFP_ATOMIC);
-	if (unlikely(!skb)) {
-		virt_port_stats_inc(port, VIRT_PORT_DROPPED);
-		return RX_HANDLER_CONSUMED;
+	/*
+	 * A tap (tcpdump on the parent) may hold a reference to the frame,
+	 * which must then be unshared before anything changes it: a pull
+	 * in virt_get_key(), which only happens where the headers are not
+	 * in the linear part yet, or a child taking it. The frames that
+	 * stay with the parent are, nearly all, only read.
+	 */
+	if (unlikely(skb_shared(skb)) && skb_is_nonlinear(skb) &&
+	    skb_headlen(skb) < VIRT_KEY_MAX_PULL) {
+		skb = virt_rx_unshare(port, pskb);
+		if (!skb)
+			return RX_HANDLER_CONSUMED;
 	}
-	*pskb = skb;
 
-	k = virt_get_key(skb, skb->protocol, 0, &key, &src);
+	/* Only a broadcast or multicast needs its source (virt_rx_echo). */
+	host = skb->pkt_type == PACKET_HOST;
+	k = virt_get_key(skb, skb->protocol, 0, &key, host ? NULL : &src);
 	if (k >= VIRT_KEY_DADDR) {
 		child = virt_addr_lookup_rcu(port, &key);
-		if (child)
+		if (child) {
+			skb = virt_rx_unshare(port, pskb);
+			if (!skb)
+				return RX_HANDLER_CONSUMED;
 			return virt_rx_steer(port, child, skb, k);
+		}
 	} else if (unlikely(k == VIRT_KEY_BAD)) {
 		virt_port_stats_inc(port, VIRT_PORT_MALFORMED);
 	}
-	if (skb->pkt_type != PACKET_HOST && !virt_rx_echo(port, skb, &src))
+	if (!host && !virt_rx_echo(port, skb, &src))
 		virt_rx_multicast(port, skb);
 pass:
 	virt_port_stats_inc(port, VIRT_PORT_PASSED);

@@ -26,12 +26,22 @@
 #include <linux/netfilter.h>
 #include <linux/rhashtable.h>
 #include <linux/u64_stats_sync.h>
+#include <net/ipv6.h>
 #include <net/rtnetlink.h>
 
 #include "stacked.h"
 #include "uapi.h"
 
 #define VIRT_KIND "virt"
+
+/*
+ * The port's address filter: for each value of an address's last bits,
+ * how many addresses in the table end so. A frame whose destination's
+ * slot counts none is not for a child, and the demux knows it without
+ * hashing the address (the parent's own traffic, mostly).
+ */
+#define VIRT_ADDR_FILTER_BITS 10
+#define VIRT_ADDR_FILTER_SIZE BIT(VIRT_ADDR_FILTER_BITS)
 
 /* Multicast filter of a child: one bit per hash of a destination MAC. */
 #define VIRT_MC_FILTER_BITS 8
@@ -96,6 +106,11 @@ struct virt_port {
 	int count;			/* children of both kinds; RTNL */
 	struct rhashtable addrs;	/* every child address; RCU readers */
 	spinlock_t addrs_lock;		/* table writers, children's lists */
+	/* How many of the table's addresses fall in each slot: written
+	 * under addrs_lock, read locklessly (a stale count only costs or
+	 * saves a lookup that races with the change anyway).
+	 */
+	u32 addr_filter[VIRT_ADDR_FILTER_SIZE];
 	struct ida ida;			/* children's dev_id */
 	struct virt_port_pcpu_stats __percpu *stats;
 	struct nf_hook_ops egress;	/* the parent's output (host.c) */
@@ -243,23 +258,44 @@ static inline bool virt_is_mirror(const struct virt_dev *child)
 }
 
 /* addr.c APIs: */
+
+/* The table's compare, inlined into every lookup: memcmp() is a call. */
+static inline int virt_addr_cmp(struct rhashtable_compare_arg *arg,
+				const void *obj)
+{
+	const struct virt_addr *a = obj;
+
+	return !ipv6_addr_equal(arg->key, &a->ip);
+}
+
 static const struct rhashtable_params virt_addr_params = {
 	.key_len		= sizeof(struct in6_addr),
 	.key_offset		= offsetof(struct virt_addr, ip),
 	.head_offset		= offsetof(struct virt_addr, node),
+	.obj_cmpfn		= virt_addr_cmp,
 	.automatic_shrinking	= true,
 };
 
+/* The address filter's slot of @ip: the host's end of the address. */
+static inline unsigned int virt_addr_slot(const struct in6_addr *ip)
+{
+	return be32_to_cpu(ip->s6_addr32[3]) & (VIRT_ADDR_FILTER_SIZE - 1);
+}
+
 /*
- * The child that holds @ip and is up, or NULL. A frame for a child that is
- * down is counted there, and left to the parent. Caller holds RCU.
+ * The child that holds @ip and is up, or NULL. The address filter answers
+ * first, so that most frames that are not for a child cost no hashing. A
+ * frame for a child that is down is counted there, and left to the parent.
+ * Caller holds RCU.
  */
 static inline struct virt_dev *virt_addr_lookup_rcu(struct virt_port *port,
 						    const struct in6_addr *ip)
 {
-	struct virt_addr *a = rhashtable_lookup(&port->addrs, ip,
-						virt_addr_params);
+	struct virt_addr *a;
 
+	if (!READ_ONCE(port->addr_filter[virt_addr_slot(ip)]))
+		return NULL;
+	a = rhashtable_lookup(&port->addrs, ip, virt_addr_params);
 	if (!a)
 		return NULL;
 	if (unlikely(!netif_running(a->child->dev))) {
