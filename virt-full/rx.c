@@ -147,8 +147,8 @@ enum virt_key virt_get_key(struct sk_buff *skb, __be16 proto,
  * holds a reference to it too; NULL (and counted) if there was no memory
  * for that, the frame is then gone.
  */
-static struct sk_buff *virt_rx_unshare(struct virt_port *port,
-				       struct sk_buff **pskb)
+static __always_inline struct sk_buff *
+virt_rx_unshare(struct virt_port *port, struct sk_buff **pskb)
 {
 	struct sk_buff *skb = skb_share_check(*pskb, GFP_ATOMIC);
 

@@ -22,6 +22,7 @@
 
 #include <linux/hash.h>
 #include <linux/idr.h>
+#include <linux/jhash.h>
 #include <linux/netdevice.h>
 #include <linux/netfilter.h>
 #include <linux/rhashtable.h>
@@ -268,10 +269,21 @@ static inline int virt_addr_cmp(struct rhashtable_compare_arg *arg,
 	return !ipv6_addr_equal(arg->key, &a->ip);
 }
 
+/* The table's hash: an IPv4 address (v4-mapped) is one word, not four. */
+static inline u32 virt_addr_hash(const void *data, u32 len, u32 seed)
+{
+	const struct in6_addr *ip = data;
+
+	if (ipv6_addr_v4mapped(ip))
+		return jhash_1word((__force u32)ip->s6_addr32[3], seed);
+	return jhash2((const u32 *)ip->s6_addr32, 4, seed);
+}
+
 static const struct rhashtable_params virt_addr_params = {
 	.key_len		= sizeof(struct in6_addr),
 	.key_offset		= offsetof(struct virt_addr, ip),
 	.head_offset		= offsetof(struct virt_addr, node),
+	.hashfn			= virt_addr_hash,
 	.obj_cmpfn		= virt_addr_cmp,
 	.automatic_shrinking	= true,
 };
