@@ -76,7 +76,9 @@ guest_initramfs() {
 # the output; returns CMD's exit status, or 124 on timeout, 125 if the VM
 # died, 126 if the kernel log has a WARN/BUG/KASAN/... report.
 # VIRT_TIMEOUT (seconds, default 900), VIRT_OUT (keep results there),
-# VIRT_CMDLINE (extra kernel parameters), VIRT_SMP, VIRT_MEM, and
+# VIRT_CMDLINE (extra kernel parameters), VIRT_SMP, VIRT_MEM, VIRT_ICOUNT
+# (QEMU's -icount, for instruction-counted time: scripts/bench),
+# VIRT_CPU_FLAGS (more -cpu properties), and
 # VIRT_STRESS (short or full: how hard the stress tests push) passed in.
 guest_run() {
 	local abi=$1 build=$2 kdir initrd out qpid status rc=0 arg
@@ -107,7 +109,9 @@ guest_run() {
 	timeout -k 10 "${VIRT_TIMEOUT:-900}" qemu-system-x86_64 \
 		-nodefaults -nographic -no-reboot -monitor none \
 		-machine pc -accel "tcg,thread=${VIRT_TCG_THREAD:-single}" \
-		-cpu max,la57=off -smp "${VIRT_SMP:-2}" -m "${VIRT_MEM:-2048}" \
+		-cpu "max,la57=off${VIRT_CPU_FLAGS:+,$VIRT_CPU_FLAGS}" \
+		-smp "${VIRT_SMP:-2}" -m "${VIRT_MEM:-2048}" \
+		${VIRT_ICOUNT:+-icount "$VIRT_ICOUNT"} \
 		-kernel "$kdir/root/boot/vmlinuz-$abi" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 oops=panic softlockup_panic=1 mitigations=off no_timer_check log_buf_len=8M ${VIRT_CMDLINE:-}" \
 		-serial "file:$out/console.log" \
