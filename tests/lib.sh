@@ -221,7 +221,7 @@ cap_start() {
 	"${pfx[@]}" tcpdump -i "$2" -n -U --immediate-mode -Z root -w "$T_TMP/$1.pcap" \
 		2>"$T_TMP/$1.err" &
 	eval "_cap_$1=$!"
-	wait_for 10 grep -q "listening on" "$T_TMP/$1.err" ||
+	wait_for 30 grep -q "listening on" "$T_TMP/$1.err" ||
 		bail "tcpdump -i $2 did not start"
 }
 
@@ -312,7 +312,7 @@ udp_listen() {
 	shift 2
 	rm -f "$T_TMP/$name.count"
 	"${pfx[@]}" "$UDP" listen "$port" "$T_TMP/$name.count" "$@" &
-	wait_for 10 test -s "$T_TMP/$name.count" || bail "udp listener $name did not start"
+	wait_for 30 test -s "$T_TMP/$name.count" || bail "udp listener $name did not start"
 }
 udp_count() { cat "$T_TMP/$1.count"; }
 # udp_count_is NAME N [SECONDS]: wait up to SECONDS (default 3) for N.
