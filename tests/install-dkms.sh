@@ -5,7 +5,7 @@
 # finds them, the rtnl alias loads virt_full on demand, a child answers;
 # both uninstall cleanly. Runs where the kernel's headers work in this
 # root (the Debian 6.1 and 6.12 kernels). DKMS compiles twice, emulated:
-# virt-timeout: 1200
+# virt-timeout: 2400
 . "$(dirname "$0")/lib.sh"
 
 if [ "$VIRT_SUITE" != host ]; then
