@@ -4,7 +4,11 @@
 # Both have DKMS build the modules for the running kernel; modprobe then
 # finds them, the rtnl alias loads virt_full on demand, a child answers;
 # both uninstall cleanly. Runs where the kernel's headers work in this
-# root (the Debian 6.1 and 6.12 kernels). DKMS compiles twice, emulated:
+# root (the Debian 6.1 and 6.12 kernels), on the first such kernel of a
+# run only (scripts/check): DKMS compiles twice, emulated, 15-20 minutes
+# (three times on 6.1: the .deb's postinst also builds for the newest
+# kernel installed here, 6.12, as it would on a user's machine).
+# virt-once
 # virt-timeout: 2400
 . "$(dirname "$0")/lib.sh"
 

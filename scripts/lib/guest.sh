@@ -71,6 +71,24 @@ guest_initramfs() {
 # KASAN kernel re-reads its CPU's features at boot, an interrupt then
 # makes KASAN take the 5-level direct map for a wild access and panic.
 #
+# The guest's clock. Under TCG the guest's TSC is the host's, but a guest
+# calibrates it against the emulated PIT at boot, and when the host is busy
+# then it can be off by any factor: a debug guest once read 97 MHz for
+# 2596, its clock ran 27 times fast and every "timeout 30" gave up after a
+# second. So the guest is told the host's TSC rate (tsc_early_khz, from the
+# host's own calibration) unless time is instruction-counted (-icount),
+# where the TSC follows the count and calibration is exact.
+host_tsc_khz() {
+	local mhz
+	mhz=$(dmesg 2>/dev/null | sed -n 's/.*tsc: Refined TSC clocksource calibration: \([0-9.]*\) MHz.*/\1/p' | tail -n 1)
+	[ -n "$mhz" ] || mhz=$(dmesg 2>/dev/null | sed -n 's/.*tsc: Detected \([0-9.]*\) MHz.*/\1/p' | tail -n 1)
+	# Without the host's log: its CPU's rate, if its TSC keeps to it.
+	if [ -z "$mhz" ] && grep -qw constant_tsc /proc/cpuinfo; then
+		mhz=$(sed -n 's/^cpu MHz[[:space:]]*: \([0-9.]*\)$/\1/p' /proc/cpuinfo | head -n 1)
+	fi
+	[ -n "$mhz" ] && awk -v m="$mhz" 'BEGIN { printf "%d\n", m * 1000 }'
+}
+
 # guest_run ABI BUILD_DIR -- CMD...: run CMD in the guest with the repo as
 # working directory and VIRT_BUILD pointing at the built modules. Streams
 # the output; returns CMD's exit status, or 124 on timeout, 125 if the VM
@@ -81,7 +99,7 @@ guest_initramfs() {
 # VIRT_CPU_FLAGS (more -cpu properties), and
 # VIRT_STRESS (short or full: how hard the stress tests push) passed in.
 guest_run() {
-	local abi=$1 build=$2 kdir initrd out qpid status rc=0 arg
+	local abi=$1 build=$2 kdir initrd out qpid status rc=0 arg clock=
 	shift 2
 	[ "${1:-}" = -- ] && shift
 	kdir=$(kernel_dir "$abi")
@@ -105,6 +123,9 @@ guest_run() {
 		echo
 	} >"$out/cmd"
 	: >"$out/output"
+	if [ -z "${VIRT_ICOUNT:-}" ] && arg=$(host_tsc_khz); then
+		clock="tsc_early_khz=$arg"
+	fi
 
 	timeout -k 10 "${VIRT_TIMEOUT:-900}" qemu-system-x86_64 \
 		-nodefaults -nographic -no-reboot -monitor none \
@@ -113,7 +134,7 @@ guest_run() {
 		-smp "${VIRT_SMP:-2}" -m "${VIRT_MEM:-2048}" \
 		${VIRT_ICOUNT:+-icount "$VIRT_ICOUNT"} \
 		-kernel "$kdir/root/boot/vmlinuz-$abi" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 oops=panic softlockup_panic=1 mitigations=off no_timer_check log_buf_len=8M ${VIRT_CMDLINE:-}" \
+		-append "console=ttyS0 panic=-1 oops=panic softlockup_panic=1 mitigations=off no_timer_check log_buf_len=8M $clock ${VIRT_CMDLINE:-}" \
 		-serial "file:$out/console.log" \
 		-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap \
 		-device virtio-9p-pci,fsdev=root,mount_tag=root \
