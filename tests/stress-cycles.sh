@@ -8,7 +8,7 @@
 topo_addressed
 need modprobe virt_full
 need ip netns add c
-rounds=$(scaled 1000 100)
+rounds=$(scaled 1000 50)
 
 n=0
 start=$(date +%s)

@@ -21,7 +21,7 @@ child virt2 eth0 c2
 need ip -n c2 addr add 198.51.100.3/24 dev virt2
 need gcc -O2 -o "$T_TMP/fuzz" "$(dirname "$0")/fuzz-frames.c"
 
-total=$(scaled 1000000 100000)
+total=$(scaled 1000000 50000)
 fuzz() { R "$T_TMP/fuzz" eth1 "$1" "$(mac eth0)" 198.51.100.2 2001:db8:2::2 "$2" "$3"; }
 snap_once() {
 	echo "$(counter eth0 rx_packets) $(ethstat virt1 port_steered)" \

@@ -6,7 +6,7 @@
 
 topo_addressed
 need modprobe virt_full
-rounds=$(scaled 50 10)
+rounds=$(scaled 50 5)
 klog_mark
 mac0=$(mac eth0)
 need R ip neigh replace 198.51.100.2 lladdr "$mac0" dev eth1 nud permanent

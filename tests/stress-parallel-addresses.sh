@@ -10,7 +10,7 @@ need R sysctl -qw net.ipv6.conf.eth1.disable_ipv6=0
 need R ip addr add 2001:db8:3::1/64 dev eth1 nodad
 need R ip route add 203.0.113.0/24 dev eth1
 need modprobe virt_full
-rounds=$(scaled 1024 64)
+rounds=$(scaled 1024 32)
 for j in $(seq 32); do
 	child "virt$j" eth0 "n$j"
 	need ip netns exec "n$j" sysctl -qw "net.ipv6.conf.virt$j.disable_ipv6=0"

@@ -8,7 +8,7 @@
 topo_init
 ipv6_off
 need modprobe virt_full
-rounds=$(scaled 100 10)
+rounds=$(scaled 100 5)
 klog_mark
 
 # make_parent: vp0 here, vp1 in remote, three children, the flood started.
