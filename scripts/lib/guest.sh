@@ -62,15 +62,6 @@ guest_initramfs() {
 	echo "$img"
 }
 
-# The vCPUs take turns on one host thread (tcg,thread=single): with one
-# thread per vCPU, a CPU that meets a jump label while another rewrites it
-# can take the rewrite's int3 for a real one and oops (seen when ping
-# toggles the receive timestamp key), and two VMs side by side on two
-# cores get more done than one VM with two threads. VIRT_TCG_THREAD=multi
-# brings the threads back. No 5-level paging (la57=off): while a 6.12
-# KASAN kernel re-reads its CPU's features at boot, an interrupt then
-# makes KASAN take the 5-level direct map for a wild access and panic.
-#
 # The guest's clock. Under TCG the guest's TSC is the host's, but a guest
 # calibrates it against the emulated PIT at boot, and when the host is busy
 # then it can be off by any factor: a debug guest once read 97 MHz for
@@ -89,6 +80,15 @@ host_tsc_khz() {
 	[ -n "$mhz" ] && awk -v m="$mhz" 'BEGIN { printf "%d\n", m * 1000 }'
 }
 
+# The vCPUs take turns on one host thread (tcg,thread=single): with one
+# thread per vCPU, a CPU that meets a jump label while another rewrites it
+# can take the rewrite's int3 for a real one and oops (seen when ping
+# toggles the receive timestamp key), and two VMs side by side on two
+# cores get more done than one VM with two threads. VIRT_TCG_THREAD=multi
+# brings the threads back. No 5-level paging (la57=off): while a 6.12
+# KASAN kernel re-reads its CPU's features at boot, an interrupt then
+# makes KASAN take the 5-level direct map for a wild access and panic.
+#
 # guest_run ABI BUILD_DIR -- CMD...: run CMD in the guest with the repo as
 # working directory and VIRT_BUILD pointing at the built modules. Streams
 # the output; returns CMD's exit status, or 124 on timeout, 125 if the VM
