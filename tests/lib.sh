@@ -201,10 +201,10 @@ counter() {
 	"${pfx[@]}" cat "/sys/class/net/$1/statistics/$2"
 }
 mac() { cat "/sys/class/net/$1/address"; }
+# ethstats DEV [NS]: ethtool -S DEV, in namespace NS if given.
+ethstats() { ${2:+ip netns exec "$2"} ethtool -S "$1"; }
 # ethstat DEV NAME [NS]: one counter of ethtool -S DEV.
-ethstat() {
-	${3:+ip netns exec "$3"} ethtool -S "$1" | awk -v n="$2:" '$1 == n { print $2 }'
-}
+ethstat() { ethstats "$1" "${3:-}" | awk -v n="$2:" '$1 == n { print $2 }'; }
 operstate() { cat "/sys/class/net/$1/operstate"; }
 operstate_is() { [ "$(operstate "$1")" = "$2" ]; }
 mtu() { cat "/sys/class/net/$1/mtu"; }
@@ -265,7 +265,7 @@ kernel_at_least() {
 # Two test points.
 reasons_add_up() {
 	local rx rx_sum tx tx_sum
-	read -r rx rx_sum tx tx_sum < <(${2:+ip netns exec "$2"} ethtool -S "$1" |
+	read -r rx rx_sum tx tx_sum < <(ethstats "$1" "${2:-}" |
 		awk 'function total(k) { return k in v ? v[k] : "none" }
 		{ v[$1] = $2 }
 		END {

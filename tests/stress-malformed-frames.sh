@@ -74,7 +74,7 @@ check "virt1 still answers" R ping -c 3 -i 0.5 -W 2 198.51.100.2
 if ! check "virt1 still answers over IPv6" R ping -6 -c 3 -i 0.5 -W 2 2001:db8:2::2; then
 	R ip -6 neigh | sed 's/^/#   remote: /'
 	ip -6 neigh show dev virt1 | sed 's/^/#   virt1: /'
-	ethtool -S virt1 | grep -v ' 0$' | sed 's/^/#   /'
+	ethstats virt1 | grep -v ' 0$' | sed 's/^/#   /'
 fi
 check "virt2 in c2 still answers" R ping -c 3 -i 0.5 -W 2 198.51.100.3
 done_testing

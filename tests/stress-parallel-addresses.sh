@@ -68,7 +68,7 @@ while read -r a ns; do
 	bad=$((bad + 1))
 	diag "$ip, held by $ns, does not answer:"
 	ip -n "$ns" addr show dev "virt${ns#n}" | sed 's/^/#     /'
-	ip netns exec "$ns" ethtool -S "virt${ns#n}" | grep -v ' 0$' | sed 's/^/#     /'
+	ethstats "virt${ns#n}" "$ns" | grep -v ' 0$' | sed 's/^/#     /'
 done <"$T_TMP/held"
 check_eq "every address held answers from the other host" 0 "$bad"
 done_testing
