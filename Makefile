@@ -19,6 +19,7 @@
 #   make check-debug    the suite on the debug kernel (KASAN, lockdep,
 #                       kmemleak, UBSAN), stress tests at full count
 #   make check-matrix   the suite on Debian 5.10, 6.1, 6.12 and 7.2
+#   make check-install  make install, DKMS and the .deb, in a 6.12 VM
 #   make lint           checkpatch --strict, sparse and W=1 on every kernel
 #   make bench          virt against the bare parent, ipvlan and macvlan
 #
@@ -71,6 +72,9 @@ check-debug:
 check-matrix:
 	scripts/check -k 5.10 -k 6.1 -k 6.12 -k 7.2
 
+check-install:
+	scripts/check -k 6.12 tests/install.sh
+
 lint:
 	scripts/lint
 
@@ -87,4 +91,4 @@ clean:
 		iproute2/link_virt.so
 
 .PHONY: all modules install iproute2 install-iproute2 dkms-install dkms-remove deb check check-debug \
-	check-matrix lint bench demo clean
+	check-matrix check-install lint bench demo clean

@@ -157,6 +157,16 @@ static inline void virt_follow_parent(unsigned long event,
 	}
 }
 
+/*
+ * priv_destructor: runs once the last reference to a child is gone, just
+ * before the core frees it; its line is how the tests know the device
+ * really went, not only that it was asked to.
+ */
+static inline void virt_destructor(struct net_device *dev)
+{
+	pr_debug("%s: destroyed\n", dev->name);
+}
+
 static inline void virt_get_drvinfo(struct net_device *dev,
 				    struct ethtool_drvinfo *info)
 {

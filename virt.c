@@ -169,6 +169,7 @@ static void virt_setup(struct net_device *dev)
 	dev->netdev_ops = &virt_netdev_ops;
 	dev->ethtool_ops = &virt_ethtool_ops;
 	dev->needs_free_netdev = true;
+	dev->priv_destructor = virt_destructor;
 	/* The parent's qdisc queues; nothing may stack an rx_handler on us. */
 	dev->priv_flags |= IFF_NO_QUEUE | IFF_NO_RX_HANDLER;
 	dev->priv_flags &= ~IFF_TX_SKB_SHARING;

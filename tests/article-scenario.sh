@@ -24,7 +24,8 @@ r_rx_p=$(counter eth1 rx_packets remote) r_rx_b=$(counter eth1 rx_bytes remote)
 
 check "remote pings 198.51.100.2: 5 sent, 5 answered" \
 	R ping -c 5 -i 0.2 -W 2 198.51.100.2
-cap_stop virt0
+check "tcpdump -i virt0 ran to the last echo reply" \
+	cap_stop virt0 5 'icmp[icmptype] == icmp-echoreply'
 cap_show virt0 | sed 's/^/#   tcpdump -i virt0: /'
 
 check_eq "tcpdump -i virt0 saw the 5 echo requests" 5 \
@@ -50,7 +51,7 @@ check_eq "virt0 tx_packets grew by what remote received" \
 check_eq "virt0 tx_bytes grew by what remote received" \
 	$(($(counter eth1 rx_bytes remote) - r_rx_b)) $(($(counter virt0 tx_bytes) - tx_b))
 check_eq "ip -s link agrees with sysfs" "$(counter virt0 rx_packets)" \
-	"$(ip -s -j link show virt0 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])')"
+	"$(ip_rx_packets virt0)"
 check_eq "no drops on virt0" 0 "$(($(counter virt0 rx_dropped) + $(counter virt0 tx_dropped)))"
 
 check "rmmod virt" rmmod virt

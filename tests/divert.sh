@@ -25,9 +25,13 @@ need ip addr add 198.51.100.2/24 dev virt0
 need ip link set virt0 up
 udp_listen on_virt0 4000 --dev virt0
 
+cap_start eth0 eth0
 send_to_eth0 3
 check "loaded: the socket bound to virt0 gets the 3 datagrams" udp_count_is on_virt0 3
 check_eq "loaded: the socket bound to eth0 gets nothing" 3 "$(udp_count on_eth0)"
+check "tcpdump -i eth0 ran to the last of them" cap_stop eth0 3 'udp dst port 4000'
+check_eq "tcpdump -i eth0 still sees the 3 diverted datagrams" 3 \
+	"$(cap_count eth0 'udp dst port 4000')"
 check "loaded: virt0's own subnet answers" R ping -c 1 -W 2 198.51.100.2
 # eth0 no longer hears ARP replies (they go to virt0 too), so it can't
 # refresh its neighbour entries: pin the remote's, or the answer could

@@ -58,6 +58,37 @@ check_eq "eth0's new MAC: virt0 follows" 02:00:00:00:00:aa "$(mac virt0)"
 need R ip neigh flush dev eth1
 check "virt0 is reachable at the new MAC" R ping -c 1 -W 2 198.51.100.2
 check_fails "virt0's own MAC can't be changed" ip link set virt0 address 02:00:00:00:00:bb
+# Same MAC, but a dev_id of its own: virt0's IPv6 link-local address is
+# not eth0's (DAD would fail it).
+need sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0 net.ipv6.conf.virt0.disable_ipv6=0
+ll() { ip -6 -br addr show dev "$1" scope link | awk '{ print $3 }'; }
+check "eth0 and virt0 have IPv6 link-local addresses" \
+	wait_for 10 sh -c "ip -6 addr show dev eth0 scope link | grep -q inet6 &&
+		ip -6 addr show dev virt0 scope link | grep -q inet6"
+check "virt0's link-local is its own, not eth0's" test "$(ll virt0)" != "$(ll eth0)"
+check "... and passes DAD" wait_for 10 sh -c '! ip -6 addr show dev virt0 tentative | grep -q inet6'
+check_eq "... nothing failed DAD" "" "$(ip -6 addr show dev virt0 dadfailed)"
+need sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1 net.ipv6.conf.virt0.disable_ipv6=1
+
+# Offloads: virt0 offers segmentation, scatter-gather and checksum offload
+# whatever eth0 has, and eth0 does in software what its hardware can't:
+# TCP through virt0 works, both ways, with every offload of eth0 off.
+feat=$(ethtool -k virt0)
+check_match "virt0 offers TCP segmentation offload" "^tcp-segmentation-offload: on" "$feat"
+check_match "virt0 offers scatter-gather" "^scatter-gather: on" "$feat"
+check_match "virt0 offers checksum offload" "^tx-checksumming: on" "$feat"
+# (QEMU's virtio NIC on a hub offers no offload at all: this only makes
+# sure, wherever the suite runs.)
+ethtool -K eth0 tx off sg off tso off gso off >/dev/null 2>&1
+check_match "eth0's offloads are off" "^tcp-segmentation-offload: off" "$(ethtool -k eth0)"
+iperf_server root 198.51.100.2 5201
+bw_tx=$(iperf_mbps -- -c 198.51.100.2 -p 5201 -t 2 -R)
+iperf_server root 198.51.100.2 5202
+bw_rx=$(iperf_mbps -- -c 198.51.100.2 -p 5202 -t 2)
+diag "iperf3 TCP with eth0's offloads off: from virt0 $bw_tx Mbit/s, to virt0 $bw_rx Mbit/s"
+check "TCP from virt0 runs, segmented and checksummed by eth0 in software" \
+	test "${bw_tx:-0}" -gt 0
+check "TCP to virt0 runs" test "${bw_rx:-0}" -gt 0
 
 check "rmmod virt" rmmod virt
 done_testing

@@ -38,13 +38,27 @@ need ip -n c2 neigh replace 192.0.2.1 lladdr "$mac0" dev virt2 nud permanent
 need ip -n c2 route add 192.0.2.0/24 dev virt2
 need ip netns exec c2 "$UDP" send 192.0.2.1 4000 3
 check "virt2 (c2) reaches a socket on eth0's own address" udp_count_is parent 3
-cap_stop wire
+# The capture's last frame, after all of the above: the other host's ping.
+need R ping -c 1 -W 2 192.0.2.1
+check "the wire's capture ran to the other host's last ping" \
+	cap_stop wire 1 'icmp[icmptype] == icmp-echoreply and src host 192.0.2.1'
 check_eq "the wire saw no unicast between the siblings" 0 \
 	"$(cap_count wire 'not arp and host 198.51.100.2 and host 198.51.100.3')"
 check_eq "the wire saw nothing from virt2 to eth0's address" 0 \
 	"$(cap_count wire 'udp and dst host 192.0.2.1')"
 check "the siblings' ARP requests did go out too (broadcast)" \
 	test "$(cap_count wire 'arp and arp[6:2] == 1')" -gt 0
+
+# A child's broadcast reaches its siblings and the parent's stack, as well
+# as the wire.
+udp_listen b_virt1 4100 --dev virt1
+udp_listen b_eth0 4100 --dev eth0
+udp_listen -n remote b_remote 4100 --dev eth1
+need ip -n c2 route add 255.255.255.255/32 dev virt2
+need ip netns exec c2 "$UDP" send 255.255.255.255 4100 3 --dev virt2
+check "virt2's broadcast reaches its sibling virt1" udp_count_is b_virt1 3
+check "virt2's broadcast reaches the parent's stack" udp_count_is b_eth0 3
+check "virt2's broadcast reaches the other host" udp_count_is b_remote 3
 
 check "ip link del virt1 leaves its siblings working" ip link del virt1
 check "virt2 still answers" R ping -c 1 -W 2 198.51.100.3

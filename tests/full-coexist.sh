@@ -43,8 +43,10 @@ R ping -q -c 20 -i 0.05 -W 2 198.51.100.2 >"$T_TMP/p1" 2>&1
 wait $p0
 check_match "both at once: eth0 answers all 20" " 0% packet loss" "$(cat "$T_TMP/p0")"
 check_match "both at once: virt1 answers all 20" " 0% packet loss" "$(cat "$T_TMP/p1")"
-cap_stop eth0
-cap_stop virt1
+check "tcpdump -i eth0 ran to the last echo request" \
+	cap_stop eth0 23 'icmp[icmptype] == icmp-echo and dst host 192.0.2.1'
+check "tcpdump -i virt1 ran to the last echo request" \
+	cap_stop virt1 23 'icmp[icmptype] == icmp-echo and dst host 198.51.100.2'
 check_eq "tcpdump -i virt1 sees none of eth0's pings" 0 \
 	"$(cap_count virt1 'icmp or icmp6 and (host 192.0.2.1 or host 2001:db8:1::1)')"
 check_eq "tcpdump -i virt1 sees its own 23 IPv4 echo requests" 23 \
@@ -54,9 +56,9 @@ check_eq "tcpdump -i virt1 sees its own 3 IPv6 echo requests" 3 \
 check_eq "tcpdump -i eth0 still sees eth0's 23 IPv4 echo requests" 23 \
 	"$(cap_count eth0 'icmp[icmptype] == icmp-echo and dst host 192.0.2.1')"
 
-iperf3 -s -D -1 -B 192.0.2.1 -p 5201 && iperf3 -s -D -1 -B 198.51.100.2 -p 5202 &&
-	iperf3 -s -D -1 -B 2001:db8:2::2 -p 5203
-sleep 0.5
+iperf_server 192.0.2.1 5201
+iperf_server 198.51.100.2 5202
+iperf_server 2001:db8:2::2 5203
 bw0=$(iperf_mbps -- -c 192.0.2.1 -p 5201 -t 3)
 bw1=$(iperf_mbps -- -c 198.51.100.2 -p 5202 -t 3)
 bw6=$(iperf_mbps -- -c 2001:db8:2::2 -p 5203 -t 3)

@@ -43,7 +43,21 @@ check_eq "steered + passed = every frame eth0 received (+ the children's to eth0
 reasons_add_up virt1
 check_eq "no drops on virt1" 0 $(($(counter virt1 rx_dropped) + $(counter virt1 tx_dropped)))
 check_eq "ip -s link agrees with sysfs" "$(counter virt1 rx_packets)" \
-	"$(ip -s -j link show virt1 | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])')"
+	"$(ip_rx_packets virt1)"
 check_eq "/proc/net/dev agrees too" "$(counter virt1 tx_bytes)" \
 	"$(awk '$1 == "virt1:" { print $10 }' /proc/net/dev)"
+
+# A frame the parent's queue refuses is counted as drop_tx (and in
+# tx_dropped), not as sent: a tc filter on eth0's egress drops what
+# carries mark 5, and virt1 pings with that mark.
+need tc qdisc add dev eth0 clsact
+need tc filter add dev eth0 egress protocol ip prio 1 handle 5 fw action drop
+d0=$(ethstat virt1 drop_tx) td0=$(counter virt1 tx_dropped) tp0=$(counter virt1 tx_packets)
+check_fails "eth0 drops virt1's marked pings: no answer" ping -m 5 -c 3 -i 0.2 -W 1 198.51.100.1
+check_eq "virt1 drop_tx counts the 3" 3 $(($(ethstat virt1 drop_tx) - d0))
+check_eq "virt1 tx_dropped counts them" 3 $(($(counter virt1 tx_dropped) - td0))
+check_eq "virt1 tx_packets counts none of them" 0 $(($(counter virt1 tx_packets) - tp0))
+need tc qdisc del dev eth0 clsact
+check "unmarked, virt1's pings are answered again" ping -c 1 -W 2 198.51.100.1
+reasons_add_up virt1
 done_testing

@@ -16,7 +16,7 @@ check_match "modinfo describes ifname=" '^parm: +ifname:.*prefix' "$info"
 check_match "modinfo lists the rtnl alias" '^alias: +rtnl-link-virt' "$info"
 
 # The legacy path.
-check "insmod virt_full.ko link=eth0" insmod "$VIRT_FULL_KO" link=eth0 dyndbg=+p
+check "insmod virt_full.ko link=eth0" insmod "$VIRT_FULL_KO" link=eth0
 check_match "virt0 is a virt link on eth0" "virt0@eth0" "$(ip -d link show virt0)"
 need ip addr add 198.51.100.2/24 dev virt0
 need ip link set virt0 up

@@ -32,32 +32,30 @@ check "virt1 in c1 reaches remote" ip netns exec c1 ping -c 2 -i 0.2 -W 2 198.51
 check "the host reaches virt1 in c1 through its own child virt0" \
 	ping -c 2 -i 0.2 -W 2 198.51.100.3
 
-# Scrubbing. fw_hits DIR DEV [NS]: frames a "fw" filter on DEV's ingress or
-# egress matched, i.e. frames carrying its mark there.
-fw_hits() {
-	${3:+ip netns exec "$3"} tc -s filter show dev "$2" "$1" |
-		sed -n 's/.*Sent [0-9]* bytes \([0-9]*\) pkt.*/\1/p' | head -n 1
-}
+# Scrubbing: a "fw" filter counts the frames that carry its mark (tc_hits).
 need tc qdisc add dev eth0 clsact
 need tc filter add dev eth0 egress protocol ip prio 1 handle 66 fw action pass
 need ping -m 66 -c 3 -i 0.2 -W 2 198.51.100.1
 check_eq "out from virt0 (eth0's namespace): the mark survives on eth0" 3 \
-	"$(fw_hits egress eth0)"
+	"$(tc_hits egress eth0)"
 need ip netns exec c1 ping -m 66 -c 3 -i 0.2 -W 2 198.51.100.1
 check_eq "out from virt1 (c1): the mark is scrubbed before eth0 (still 3)" 3 \
-	"$(fw_hits egress eth0)"
+	"$(tc_hits egress eth0)"
 
 need tc filter add dev eth0 ingress protocol ip prio 1 matchall action skbedit mark 77
 need tc qdisc add dev virt0 clsact
 need tc filter add dev virt0 ingress protocol ip prio 1 handle 77 fw action pass
 need ip netns exec c1 tc qdisc add dev virt1 clsact
 need ip netns exec c1 tc filter add dev virt1 ingress protocol ip prio 1 handle 77 fw action pass
+need ip netns exec c1 tc filter add dev virt1 ingress protocol ip prio 2 matchall action pass
 need R ping -c 3 -i 0.2 -W 2 198.51.100.2
 need R ping -c 3 -i 0.2 -W 2 198.51.100.3
 check_eq "in to virt0 (eth0's namespace): eth0's ingress mark survives" 3 \
-	"$(fw_hits ingress virt0)"
+	"$(tc_hits ingress virt0)"
 check_eq "in to virt1 (c1): eth0's ingress mark is scrubbed" 0 \
-	"$(fw_hits ingress virt1 c1)"
+	"$(tc_hits ingress virt1 c1)"
+check_eq "... from the 3 echo requests that reached virt1's ingress" 3 \
+	"$(tc_hits ingress virt1 c1 2)"
 
 # A namespace deleted with a child and traffic in flight.
 R ping -q -i 0.01 198.51.100.3 >/dev/null 2>&1 &

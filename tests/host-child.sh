@@ -27,10 +27,9 @@ check "the host pings virt1 in c1" ping -c 3 -i 0.2 -W 2 198.51.100.2
 check "virt1 in c1 pings the host" ip netns exec c1 ping -c 3 -i 0.2 -W 2 192.0.2.1
 check "the host pings virt1 over IPv6" ping -6 -c 3 -i 0.2 -W 2 2001:db8:2::2
 check "virt1 pings the host over IPv6" ip netns exec c1 ping -6 -c 3 -i 0.2 -W 2 2001:db8:1::1
-ip netns exec c1 iperf3 -s -D -1 -B 198.51.100.2 -p 5201
-iperf3 -s -D -1 -B 192.0.2.1 -p 5202
-ip netns exec c1 iperf3 -s -D -1 -B 2001:db8:2::2 -p 5203
-sleep 0.5
+iperf_server c1 198.51.100.2 5201
+iperf_server root 192.0.2.1 5202
+iperf_server c1 2001:db8:2::2 5203
 to_child=$(iperf_mbps root -- -c 198.51.100.2 -p 5201 -t 2)
 to_host=$(iperf_mbps c1 -- -c 192.0.2.1 -p 5202 -t 2)
 to_child6=$(iperf_mbps root -- -c 2001:db8:2::2 -p 5203 -t 2)
@@ -38,11 +37,16 @@ diag "iperf3 TCP: host to child $to_child Mbit/s, child to host $to_host Mbit/s,
 check "TCP from the host to the child" test "${to_child:-0}" -gt 0
 check "TCP from the child to the host" test "${to_host:-0}" -gt 0
 check "TCP from the host to the child over IPv6" test "${to_child6:-0}" -gt 0
-cap_stop wire
+# The capture's last frame, after all of the above: the other host's ping
+# to the parent. Then nothing of the host and its child may be in it: no
+# packet to or from the child, no ARP request for it, and no neighbour
+# solicitation (to its solicited-node group, ff02::1:ff00:2).
+check "the other host still reaches the host" R ping -c 1 -W 2 192.0.2.1
+check "the wire's capture ran to that ping" \
+	cap_stop wire 1 'icmp[icmptype] == icmp-echoreply and src host 192.0.2.1'
 check_eq "the wire saw none of it" 0 \
-	"$(cap_count wire 'host 198.51.100.2 or host 2001:db8:2::2 or (arp and arp[24:4] == 0xc6336402)')"
+	"$(cap_count wire 'host 198.51.100.2 or host 2001:db8:2::2 or ip6 dst ff02::1:ff00:2 or (arp and arp[24:4] == 0xc6336402)')"
 check "the other host still reaches virt1" R ping -c 1 -W 2 198.51.100.2
-check "and the host" R ping -c 1 -W 2 192.0.2.1
 check "virt1 counted frames delivered locally" \
 	test "$(ethstat virt1 rx_local c1)" -gt 0
 done_testing

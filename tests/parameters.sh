@@ -52,6 +52,18 @@ check "the bridge forwards after" R ping -c 1 -W 3 192.0.2.1
 check_match "eth0 is still a port of br0" "master br0" "$(ip link show eth0)"
 need ip link set eth0 nomaster
 
+# A bond port and a team port: refused the same way, and eth0 stays a port.
+for kind in bond team; do
+	need ip link add "${kind}0" type "$kind"
+	need ip link set eth0 down
+	need ip link set eth0 master "${kind}0"
+	refused "$VIRT_KO" "Device or resource busy" "link=eth0: already has a receive handler" link=eth0
+	check_match "eth0 is still a port of ${kind}0" "master ${kind}0" "$(ip link show eth0)"
+	need ip link set eth0 nomaster
+	need ip link del "${kind}0"
+done
+need ip link set eth0 up
+
 # A good prefix works.
 check "insmod virt.ko link=eth0 ifname=second" insmod "$VIRT_KO" link=eth0 ifname=second
 check "the child is called second0" exists second0

@@ -1,8 +1,10 @@
 #!/bin/bash
-# Create and delete, over and over (1000 times each under make check-debug):
-# children through netlink, some moved into a namespace; and children made
-# by loading the modules with link=eth0 and removed by unloading them.
-# Everything created is destroyed (final checks), nothing leaks.
+# Create and delete, over and over (1000 times each under make check-debug,
+# 50 otherwise): children through netlink, some moved into a namespace; and
+# children made by loading the modules with link=eth0, with two more made
+# through netlink on virt_full's turns, all removed by unloading. Every
+# unload completes, everything created is destroyed (final checks),
+# nothing leaks.
 . "$(dirname "$0")/lib.sh"
 
 topo_addressed
@@ -34,14 +36,17 @@ for i in $(seq "$rounds"); do
 	if [ $((i % 2)) -eq 0 ]; then
 		insmod "$VIRT_KO" link=eth0 && ip link set virt0 up && rmmod virt || break
 	else
-		insmod "$VIRT_FULL_KO" link=eth0 dyndbg=+p && ip link set virt0 up &&
+		insmod "$VIRT_FULL_KO" link=eth0 && ip link set virt0 up &&
+			ip link add link eth0 name virt1 type virt &&
+			ip link set virt1 up &&
+			ip link add link eth0 name virt2 type virt &&
 			rmmod virt_full || break
 	fi
 	n=$((n + 1))
 done
 diag "$n module cycles in $(($(date +%s) - start)) s"
 figure module_cycles "$n"
-check_eq "$rounds children created by loading a module and removed by unloading it" \
+check_eq "$rounds module load/unload cycles, each removing what it made (virt_full's: three children)" \
 	"$rounds" "$n"
 check "the parent answers" R ping -c 1 -W 2 192.0.2.1
 done_testing

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/python3 -S
 """UDP endpoints for the tests: a listener that counts, and a sender.
 
   udp.py listen PORT COUNTFILE [--dev DEV] [--group ADDR] [--v6]

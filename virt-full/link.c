@@ -233,6 +233,7 @@ static void virt_setup(struct net_device *dev)
 	dev->netdev_ops = &virt_netdev_ops;
 	dev->ethtool_ops = &virt_ethtool_ops;
 	dev->needs_free_netdev = true;
+	dev->priv_destructor = virt_destructor;
 	/* The parent's qdisc queues; nothing may stack an rx_handler on us;
 	 * our unicast and multicast lists go to the parent's filter.
 	 */
@@ -387,7 +388,6 @@ static void virt_dellink(struct net_device *dev, struct list_head *head)
 	list_del_rcu(&child->pnode);
 	unregister_netdevice_queue(dev, head);
 	netdev_upper_dev_unlink(child->parent, dev);
-	pr_debug("%s: destroyed\n", dev->name);
 }
 
 static int virt_validate(struct nlattr *tb[], struct nlattr *data[],

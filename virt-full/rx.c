@@ -208,9 +208,14 @@ void virt_mirror(struct virt_port *port, struct sk_buff *skb, bool output)
 			virt_stats_inc(m, VIRT_DROP_CLONE);
 			continue;
 		}
+		/* Scrub while nskb->dev is still the parent (eth_type_trans()
+		 * below changes it). A copy goes to taps, never to a route:
+		 * the parent's output may hold its dst without a reference.
+		 */
+		virt_rx_cross(nskb, m->dev);
+		skb_dst_drop(nskb);
 		if (output)
 			nskb->protocol = eth_type_trans(nskb, m->dev);
-		virt_rx_cross(nskb, m->dev);
 		nskb->dev = m->dev;
 		nskb->pkt_type = PACKET_OTHERHOST;
 		len = nskb->len + ETH_HLEN;

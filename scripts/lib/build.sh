@@ -6,6 +6,9 @@
 # build_modules ABI: print the build directory. Fails on any
 # compiler warning: W=1 must be silent on every kernel we support.
 # VIRT_BUILD_FLAGS adds make arguments (scripts/lint: C=2, for sparse).
+# The tests' builds print their pr_debug lines without dynamic debug
+# (VIRT_DEBUG=1: final_checks counts the devices created and destroyed);
+# VIRT_DEBUG=0 builds as a user's machine does (scripts/lint).
 build_modules() {
 	local abi=$1 kdir suite root="" out log
 	suite=$(kernel_suite_of "$abi")
@@ -24,7 +27,8 @@ build_modules() {
 		die "cannot copy the sources to $out"
 	log=$out/build.log
 	if ! ${root:+chroot_run "$root"} make -s -C "${kdir#"$root"}" \
-		M="${out#"$root"}" W=1 ${VIRT_BUILD_FLAGS:-} modules >"$log" 2>&1; then
+		M="${out#"$root"}" W=1 VIRT_DEBUG="${VIRT_DEBUG:-1}" \
+		${VIRT_BUILD_FLAGS:-} modules >"$log" 2>&1; then
 		cat "$log" >&2
 		die "build against $abi failed"
 	fi

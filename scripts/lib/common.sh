@@ -10,8 +10,10 @@ note() { echo "vm: $*" >&2; }
 
 # Host packages the bench needs. The guest runs on the host's root file
 # system, so everything a test uses inside the VM is installed here too.
+# Checked against a minimal Debian (debootstrap --variant=minbase), which
+# has none of procps (sysctl, pkill), iproute2 or python3.
 VIRT_HOST_PKGS=(
-	qemu-system-x86 busybox-static cpio xz-utils zstd kmod
+	qemu-system-x86 busybox-static cpio xz-utils zstd kmod procps
 	iproute2 iputils-ping net-tools ethtool tcpdump iperf3 bridge-utils
 	python3 python3-scapy perl make gcc bc flex bison libelf-dev
 	sparse linux-source-6.12 dpkg-dev debootstrap
