@@ -158,6 +158,41 @@ static inline void virt_follow_parent(unsigned long event,
 }
 
 /*
+ * The groups a child listens to, and its allmulticast, are its parent's
+ * too: the parent's NIC must let those frames in before anything can
+ * hand them to the child. ndo_set_rx_mode (under the child's address
+ * lock), ndo_open, ndo_stop and ndo_change_rx_flags (RTNL).
+ */
+static inline void virt_sync_rx_mode(struct net_device *parent,
+				     struct net_device *dev)
+{
+	dev_uc_sync(parent, dev);
+	dev_mc_sync(parent, dev);
+}
+
+static inline int virt_open_rx_mode(struct net_device *parent,
+				    struct net_device *dev)
+{
+	return dev->flags & IFF_ALLMULTI ? dev_set_allmulti(parent, 1) : 0;
+}
+
+static inline void virt_stop_rx_mode(struct net_device *parent,
+				     struct net_device *dev)
+{
+	dev_uc_unsync(parent, dev);
+	dev_mc_unsync(parent, dev);
+	if (dev->flags & IFF_ALLMULTI)
+		dev_set_allmulti(parent, -1);
+}
+
+static inline void virt_change_rx_flags(struct net_device *parent,
+					struct net_device *dev, int change)
+{
+	if ((change & IFF_ALLMULTI) && (dev->flags & IFF_UP))
+		dev_set_allmulti(parent, dev->flags & IFF_ALLMULTI ? 1 : -1);
+}
+
+/*
  * priv_destructor: runs once the last reference to a child is gone, just
  * before the core frees it; its line is how the tests know the device
  * really went, not only that it was asked to.

@@ -115,13 +115,53 @@ static int virt_dev_init(struct net_device *dev)
 	return 0;
 }
 
-/* Runs after the last grace period of unregistration: no reader is left. */
+/* Unregistration: the parent's reference goes now, so that the parent
+ * can go too (it may be unregistering with us).
+ */
 static void virt_dev_uninit(struct net_device *dev)
 {
 	struct virt_priv *priv = netdev_priv(dev);
 
 	netdev_put(priv->parent, &priv->parent_tracker);
+}
+
+/* After the last reference (also when registering failed after ndo_init):
+ * nothing reads the counters any more, sysfs included.
+ */
+static void virt_dev_destructor(struct net_device *dev)
+{
 	free_percpu(dev->tstats);
+	virt_destructor(dev);
+}
+
+static int virt_open(struct net_device *dev)
+{
+	struct virt_priv *priv = netdev_priv(dev);
+
+	return virt_open_rx_mode(priv->parent, dev);
+}
+
+static int virt_stop(struct net_device *dev)
+{
+	struct virt_priv *priv = netdev_priv(dev);
+
+	virt_stop_rx_mode(priv->parent, dev);
+	return 0;
+}
+
+/* The groups virt0 joins go to eth0's filter; it diverts what comes. */
+static void virt_set_rx_mode(struct net_device *dev)
+{
+	struct virt_priv *priv = netdev_priv(dev);
+
+	virt_sync_rx_mode(priv->parent, dev);
+}
+
+static void virt_dev_change_rx_flags(struct net_device *dev, int change)
+{
+	struct virt_priv *priv = netdev_priv(dev);
+
+	virt_change_rx_flags(priv->parent, dev, change);
 }
 
 static netdev_features_t virt_dev_fix_features(struct net_device *dev,
@@ -142,7 +182,11 @@ static int virt_get_iflink(const struct net_device *dev)
 static const struct net_device_ops virt_netdev_ops = {
 	.ndo_init		= virt_dev_init,
 	.ndo_uninit		= virt_dev_uninit,
+	.ndo_open		= virt_open,
+	.ndo_stop		= virt_stop,
 	.ndo_start_xmit		= virt_start_xmit,
+	.ndo_change_rx_flags	= virt_dev_change_rx_flags,
+	.ndo_set_rx_mode	= virt_set_rx_mode,
 	.ndo_fix_features	= virt_dev_fix_features,
 	.ndo_get_iflink		= virt_get_iflink,
 	.ndo_get_stats64	= dev_get_tstats64,
@@ -169,9 +213,14 @@ static void virt_setup(struct net_device *dev)
 	dev->netdev_ops = &virt_netdev_ops;
 	dev->ethtool_ops = &virt_ethtool_ops;
 	dev->needs_free_netdev = true;
-	dev->priv_destructor = virt_destructor;
-	/* The parent's qdisc queues; nothing may stack an rx_handler on us. */
-	dev->priv_flags |= IFF_NO_QUEUE | IFF_NO_RX_HANDLER;
+	dev->priv_destructor = virt_dev_destructor;
+	/* The parent's qdisc queues; nothing may stack an rx_handler on us;
+	 * our unicast and multicast lists go to the parent's filter; netpoll
+	 * would transmit with IRQs off, which the parent's dev_queue_xmit()
+	 * can't (netconsole belongs on the parent).
+	 */
+	dev->priv_flags |= IFF_NO_QUEUE | IFF_NO_RX_HANDLER | IFF_UNICAST_FLT |
+			   IFF_DISABLE_NETPOLL;
 	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
 	virt_set_lltx(dev);
 	/* The parent is found in init_net and the child stays beside it. */

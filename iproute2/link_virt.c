@@ -4,6 +4,7 @@
  *
  *	ip link add link eth0 name virt2 type virt mode mirror [mirror-tx on]
  *	ip link set virt2 type virt forward on
+ *	ip link set virt1 type virt spoofchk on
  *	ip -d link show virt2		... virt mode mirror mirror-tx on ...
  *
  * ip loads $IP_LIB_DIR/link_virt.so, or link_virt.so from its library
@@ -56,12 +57,15 @@ static void virt_print_help(struct link_util *lu, int argc, char **argv,
 {
 	fprintf(f,
 		"Usage: ... virt [ mode { normal | mirror } ] [ mirror-tx { on | off } ]\n"
-		"                [ forward { on | off } ]\n"
+		"                [ forward { on | off } ] [ spoofchk { on | off } ]\n"
 		"\n"
 		"mode normal: the child answers for its own addresses (the default).\n"
 		"mode mirror: the child sees a copy of every frame the parent receives\n"
 		"             (and, with mirror-tx on, sends) and takes none of them;\n"
 		"             what it sends is dropped unless forward is on.\n"
+		"spoofchk on: the child sends only from its MAC and the addresses it\n"
+		"             holds (and from 0.0.0.0 or ::); turning it off needs\n"
+		"             CAP_NET_ADMIN over the parent's namespace.\n"
 		"The mode is fixed at creation.\n");
 }
 
@@ -96,6 +100,10 @@ static int virt_parse_opt(struct link_util *lu, int argc, char **argv,
 			argc--, argv++;
 			addattr8(n, MAXLEN, IFLA_VIRT_FORWARD,
 				 on_off("forward must be \"on\" or \"off\"", *argv));
+		} else if (!strcmp(*argv, "spoofchk") && argc > 1) {
+			argc--, argv++;
+			addattr8(n, MAXLEN, IFLA_VIRT_SPOOFCHK,
+				 on_off("spoofchk must be \"on\" or \"off\"", *argv));
 		} else if (matches(*argv, "help") == 0) {
 			virt_print_help(lu, argc, argv, stdout);
 			return -1;
@@ -133,6 +141,9 @@ static void virt_print_opt(struct link_util *lu, FILE *f, struct rtattr *tb[])
 	if (tb[IFLA_VIRT_FORWARD])
 		print_color_on_off(PRINT_ANY, -1, "forward", "forward %s ",
 				   *(uint8_t *)RTA_DATA(tb[IFLA_VIRT_FORWARD]));
+	if (tb[IFLA_VIRT_SPOOFCHK])
+		print_color_on_off(PRINT_ANY, -1, "spoofchk", "spoofchk %s ",
+				   *(uint8_t *)RTA_DATA(tb[IFLA_VIRT_SPOOFCHK]));
 }
 
 struct link_util virt_link_util = {

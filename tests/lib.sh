@@ -407,6 +407,8 @@ refused() {
 # --- UDP endpoints (tests/udp.py) ------------------------------------------
 
 UDP=$(dirname "${BASH_SOURCE[0]}")/udp.py
+# frames.py DEV KIND ARGS...: hand-made frames (forged sources, DHCP).
+FRAMES=$(dirname "${BASH_SOURCE[0]}")/frames.py
 # sweep.py [--from ADDR] [--timeout S] ADDR...: which of many addresses
 # answer a ping, from one process.
 SWEEP=$(dirname "${BASH_SOURCE[0]}")/sweep.py
@@ -492,10 +494,25 @@ unload_under_flood() {
 
 # --- virt_full --------------------------------------------------------------
 
-# child NAME PARENT [NS]: ip link add link PARENT name NAME type virt, then
-# move it into namespace NS (created if needed) and bring it up.
+# The kind of child the tests make with 'child': virt, or a rival's, so
+# that the same test runs against it (VIRT_CHILD_KIND=ipvlan, L2 mode, or
+# macvlan, bridge mode). Checks of what only virt has ask is_virt.
+CHILD_KIND=${VIRT_CHILD_KIND:-virt}
+is_virt() { [ "$CHILD_KIND" = virt ]; }
+child_type() {
+	case $CHILD_KIND in
+	ipvlan)  echo "ipvlan mode l2" ;;
+	macvlan) echo "macvlan mode bridge" ;;
+	*)       echo virt ;;
+	esac
+}
+
+# child NAME PARENT [NS]: ip link add link PARENT name NAME type virt (or
+# the rival's kind), then move it into namespace NS (created if needed)
+# and bring it up.
 child() {
-	need ip link add link "$2" name "$1" type virt
+	# shellcheck disable=SC2046 # the kind's words, split on purpose
+	need ip link add link "$2" name "$1" type $(child_type)
 	if [ -n "${3:-}" ]; then
 		[ -e "/run/netns/$3" ] || need ip netns add "$3"
 		need ip link set "$1" netns "$3"
@@ -529,6 +546,29 @@ iperf_mbps() {
 	"${pfx[@]}" iperf3 -J "$@" 2>/dev/null | /usr/bin/python3 -S -c '
 import json, sys
 print(int(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))'
+}
+
+# --- containers ---------------------------------------------------------------
+
+# container_start NAME: a container as rootless podman or LXD make one: a
+# process in a user and a network namespace of its own, root only inside.
+# Its network namespace is also "ip netns" NAME, for the host's view.
+# C NAME CMD...: CMD as the container's root (CAP_NET_ADMIN over its own
+# namespace, none over the host's).
+container_start() {
+	local pid
+	unshare --user --map-root-user --net sleep 1e9 &
+	pid=$!
+	wait_for 10 sh -c "[ \"\$(readlink /proc/$pid/ns/user)\" != \"\$(readlink /proc/self/ns/user)\" ]" ||
+		bail "unshare --user --net did not start"
+	need ip netns attach "$1" "$pid"
+	eval "_ctr_$1=$pid"
+}
+C() {
+	local pid
+	eval "pid=\$_ctr_$1"
+	shift
+	nsenter -t "$pid" -U -n "$@"
 }
 
 # --- stress -----------------------------------------------------------------

@@ -3,6 +3,9 @@
 # times under make check-debug): a veth parent with three children, one of
 # them in a namespace, is deleted; then a parent is moved to another
 # namespace and back under the same flood, its children working after.
+# Last, a child is deleted while the other host floods its own address:
+# the demux may hold one of its frames as it goes, and must find its
+# counters still there.
 . "$(dirname "$0")/lib.sh"
 
 topo_init
@@ -52,5 +55,20 @@ figure parent_moves_under_flood "$n"
 check_eq "$rounds moves of the parent to another namespace and back, under flood" \
 	"$rounds" "$n"
 check "virt1 answers after the moves" R ping -c 1 -W 3 203.0.113.2
+
+pktgen_start vp1 203.0.113.4 "$(mac vp0)"
+n=0
+for i in $(seq "$rounds"); do
+	ip link add link vp0 name virt4 type virt &&
+		ip addr add 203.0.113.4/24 dev virt4 && ip link set virt4 up || break
+	sleep 0.3
+	timeout 30 ip link del virt4 || break
+	n=$((n + 1))
+done
+pktgen_stop
+figure child_deletions_under_flood "$n"
+check_eq "$rounds children deleted while the other host floods their address" \
+	"$rounds" "$n"
+check "virt1 still answers" R ping -c 1 -W 3 203.0.113.2
 check_eq "no 'waiting for ... to become free'" "" "$(klog_new | grep 'to become free')"
 done_testing

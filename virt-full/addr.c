@@ -54,12 +54,16 @@ static void virt_addr_unlink(struct virt_port *port, struct virt_addr *a)
 	kfree_rcu(a, rcu);
 }
 
-/* Any context: IPv6 reports addresses from atomic context. */
+/*
+ * Any context: IPv6 reports addresses from atomic context. An address the
+ * child holds already (under another prefix, or a secondary promoted to
+ * primary) keeps its one entry.
+ */
 static int virt_addr_add(struct virt_dev *child, const struct in6_addr *ip)
 {
 	struct virt_port *port = child->port;
-	struct virt_addr *a;
-	int err;
+	struct virt_addr *a, *old;
+	int err = 0;
 
 	a = kzalloc(sizeof(*a), GFP_ATOMIC);
 	if (!a)
@@ -68,15 +72,19 @@ static int virt_addr_add(struct virt_dev *child, const struct in6_addr *ip)
 	a->child = child;
 
 	spin_lock_bh(&port->addrs_lock);
-	err = rhashtable_lookup_insert_fast(&port->addrs, &a->node,
-					    virt_addr_params);
-	if (!err) {
+	old = rhashtable_lookup_get_insert_fast(&port->addrs, &a->node,
+						virt_addr_params);
+	if (IS_ERR(old)) {
+		err = PTR_ERR(old);
+	} else if (old) {
+		err = old->child == child ? 0 : -EEXIST;
+	} else {
 		virt_addr_filter_add(port, ip, 1);
 		list_add_tail(&a->anode, &child->addrs);
+		a = NULL;
 	}
 	spin_unlock_bh(&port->addrs_lock);
-	if (err)
-		kfree(a);
+	kfree(a);
 	return err;
 }
 
@@ -138,7 +146,22 @@ static void virt_addr_event(struct virt_dev *child, unsigned long event,
 	}
 }
 
-/* Under RTNL (IPv4 addresses change only there). */
+/* Does @in_dev hold @addr as a local address? Under RTNL. */
+static bool virt_in_dev_holds(struct in_device *in_dev, __be32 addr)
+{
+	const struct in_ifaddr *ifa;
+
+	in_dev_for_each_ifa_rtnl(ifa, in_dev)
+		if (ifa->ifa_local == addr)
+			return true;
+	return false;
+}
+
+/*
+ * Under RTNL (IPv4 addresses change only there). A device may hold one
+ * address under several prefixes: it goes from the table with the last.
+ * (The ifa going down has left the device's list already.)
+ */
 static int virt_inetaddr_event(struct notifier_block *nb,
 			       unsigned long event, void *ptr)
 {
@@ -146,10 +169,11 @@ static int virt_inetaddr_event(struct notifier_block *nb,
 	struct virt_dev *child = virt_child_of(ifa->ifa_dev->dev);
 	struct in6_addr ip;
 
-	if (child) {
-		ipv6_addr_set_v4mapped(ifa->ifa_local, &ip);
-		virt_addr_event(child, event, &ip);
-	}
+	if (!child || (event == NETDEV_DOWN &&
+		       virt_in_dev_holds(ifa->ifa_dev, ifa->ifa_local)))
+		return NOTIFY_DONE;
+	ipv6_addr_set_v4mapped(ifa->ifa_local, &ip);
+	virt_addr_event(child, event, &ip);
 	return NOTIFY_DONE;
 }
 
@@ -186,18 +210,12 @@ static struct virt_dev *virt_addr_holder(struct virt_port *port,
 static bool virt_parent_holds(struct net_device *parent,
 			      const struct in6_addr *ip)
 {
-	const struct in_ifaddr *ifa;
 	struct in_device *in_dev;
 
 	if (!ipv6_addr_v4mapped(ip))
 		return ipv6_chk_addr(dev_net(parent), ip, parent, 0);
 	in_dev = __in_dev_get_rtnl(parent);
-	if (!in_dev)
-		return false;
-	in_dev_for_each_ifa_rtnl(ifa, in_dev)
-		if (ifa->ifa_local == ip->s6_addr32[3])
-			return true;
-	return false;
+	return in_dev && virt_in_dev_holds(in_dev, ip->s6_addr32[3]);
 }
 
 /*

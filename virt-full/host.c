@@ -22,6 +22,7 @@
  */
 
 #include <linux/etherdevice.h>
+#include <linux/if_vlan.h>
 
 #include "virt_full.h"
 
@@ -41,13 +42,17 @@ static unsigned int virt_host_out(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	if (!list_empty(&port->mirrors))
 		virt_mirror(port, skb, true);
-	if (virt_xmit_from_child())
+	if (virt_xmit_from_child(port))
 		return NF_ACCEPT;
-
 	eth = (const struct ethhdr *)skb->data;
 	mcast = is_multicast_ether_addr(eth->h_dest);
 	if (!mcast && !ether_addr_equal(eth->h_dest, port->dev->dev_addr))
 		return NF_ACCEPT;	/* for the wire: the common case */
+	/* A VLAN's frame, tagged or about to be: its addresses are not the
+	 * children's, who live on the untagged LAN.
+	 */
+	if (skb_vlan_tag_present(skb) || eth_type_vlan(eth->h_proto))
+		return NF_ACCEPT;
 
 	/* May pull: eth is stale after it. */
 	if (virt_get_key(skb, eth->h_proto, ETH_HLEN, &key, NULL) >= VIRT_KEY_DADDR)
@@ -62,7 +67,7 @@ static unsigned int virt_host_out(void *priv, struct sk_buff *skb,
 		return NF_STOLEN;
 	}
 	if (mcast)
-		virt_tx_copies(port, NULL, skb);
+		virt_bc_enqueue(port, skb, NULL, true);
 	return NF_ACCEPT;
 }
 

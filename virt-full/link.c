@@ -23,17 +23,22 @@ static int virt_dev_init(struct net_device *dev)
 	err = virt_port_attach(child);
 	if (err) {
 		free_percpu(child->stats);
+		child->stats = NULL;
 		return err;
 	}
 	virt_inherit(dev, child->parent);
+	if (child->mtu)
+		dev->mtu = child->mtu;
 	/* Stacked on another virtual device, our TX lock nests in its own. */
 	netdev_lockdep_set_classes(dev);
 	return 0;
 }
 
 /*
- * Runs after the device is closed, its address notifiers have run and a
- * grace period has passed: no reader can reach the child's counters.
+ * Runs after the device is closed and its address notifiers have run: its
+ * addresses leave the table, it leaves the port. A reader that found one
+ * of its addresses just before may still count into its counters until
+ * the grace period that follows: those go in the destructor.
  */
 static void virt_dev_uninit(struct net_device *dev)
 {
@@ -41,16 +46,42 @@ static void virt_dev_uninit(struct net_device *dev)
 
 	virt_addr_flush(child);
 	virt_port_detach(child);
+}
+
+/* After that grace period and the last reference (also when registering
+ * failed after ndo_init): nothing reaches the counters any more.
+ */
+static void virt_dev_destructor(struct net_device *dev)
+{
+	struct virt_dev *child = netdev_priv(dev);
+
 	free_percpu(child->stats);
+	virt_destructor(dev);
+}
+
+/* A mirror sees everything already, and changes nothing upstream. */
+static int virt_open(struct net_device *dev)
+{
+	struct virt_dev *child = netdev_priv(dev);
+
+	return virt_is_mirror(child) ? 0 : virt_open_rx_mode(child->parent, dev);
 }
 
 static int virt_stop(struct net_device *dev)
 {
 	struct virt_dev *child = netdev_priv(dev);
 
-	dev_uc_unsync(child->parent, dev);
-	dev_mc_unsync(child->parent, dev);
+	if (!virt_is_mirror(child))
+		virt_stop_rx_mode(child->parent, dev);
 	return 0;
+}
+
+static void virt_dev_change_rx_flags(struct net_device *dev, int change)
+{
+	struct virt_dev *child = netdev_priv(dev);
+
+	if (!virt_is_mirror(child))
+		virt_change_rx_flags(child->parent, dev, change);
 }
 
 /*
@@ -77,9 +108,7 @@ static void virt_set_rx_mode(struct net_device *dev)
 	}
 	/* Readers may see a mix of old and new bits for a moment: harmless. */
 	bitmap_copy(child->mc_filter, filter, VIRT_MC_FILTER_SIZE);
-
-	dev_uc_sync(child->parent, dev);
-	dev_mc_sync(child->parent, dev);
+	virt_sync_rx_mode(child->parent, dev);
 }
 
 /* Add one CPU's @n counters to @sum, consistently. */
@@ -136,7 +165,7 @@ static void virt_get_stats64(struct net_device *dev,
 	stats->tx_bytes = sum[VIRT_TX_BYTES];
 	stats->rx_dropped = sum[VIRT_DROP_CLONE] + sum[VIRT_DROP_BACKLOG];
 	stats->tx_dropped = sum[VIRT_DROP_MALFORMED] + sum[VIRT_DROP_TX] +
-			    sum[VIRT_DROP_MIRROR_TX];
+			    sum[VIRT_DROP_MIRROR_TX] + sum[VIRT_DROP_SPOOF];
 }
 
 static netdev_features_t virt_dev_fix_features(struct net_device *dev,
@@ -157,8 +186,10 @@ static int virt_get_iflink(const struct net_device *dev)
 static const struct net_device_ops virt_netdev_ops = {
 	.ndo_init		= virt_dev_init,
 	.ndo_uninit		= virt_dev_uninit,
+	.ndo_open		= virt_open,
 	.ndo_stop		= virt_stop,
 	.ndo_start_xmit		= virt_start_xmit,
+	.ndo_change_rx_flags	= virt_dev_change_rx_flags,
 	.ndo_set_rx_mode	= virt_set_rx_mode,
 	.ndo_get_stats64	= virt_get_stats64,
 	.ndo_fix_features	= virt_dev_fix_features,
@@ -185,12 +216,12 @@ static const char virt_stat_names[VIRT_STATS_N][ETH_GSTRING_LEN] = {
 	"rx_packets", "rx_bytes", "rx_multicast", "tx_packets", "tx_bytes",
 	"rx_addr", "rx_arp_ndp", "rx_copy", "rx_local", "rx_mirror",
 	"tx_wire", "tx_local", "drop_down", "drop_clone", "drop_backlog",
-	"drop_malformed", "drop_tx", "drop_mirror_tx",
+	"drop_malformed", "drop_tx", "drop_mirror_tx", "drop_spoof",
 };
 
 static const char virt_port_stat_names[VIRT_PORT_STATS_N][ETH_GSTRING_LEN] = {
 	"port_steered", "port_passed", "port_dropped", "port_malformed",
-	"port_from_children",
+	"port_from_children", "port_bc_dropped",
 };
 
 static int virt_get_sset_count(struct net_device *dev, int sset)
@@ -233,12 +264,24 @@ static void virt_setup(struct net_device *dev)
 	dev->netdev_ops = &virt_netdev_ops;
 	dev->ethtool_ops = &virt_ethtool_ops;
 	dev->needs_free_netdev = true;
-	dev->priv_destructor = virt_destructor;
+	dev->priv_destructor = virt_dev_destructor;
 	/* The parent's qdisc queues; nothing may stack an rx_handler on us;
 	 * our unicast and multicast lists go to the parent's filter.
 	 */
 	dev->priv_flags |= IFF_NO_QUEUE | IFF_NO_RX_HANDLER | IFF_UNICAST_FLT;
 	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
+	/* netpoll (netconsole) would transmit with IRQs off, which
+	 * dev_queue_xmit() on the parent can't; ask for it on the parent.
+	 */
+	dev->priv_flags |= IFF_DISABLE_NETPOLL;
+	/* The demux steers by address, not by VLAN: a VLAN device on a child
+	 * would never receive. Put the VLAN on the parent, the child on it.
+	 */
+	dev->features |= NETIF_F_VLAN_CHALLENGED;
+	/* Any MTU may be asked for at creation; newlink holds it to the
+	 * parent's, and ndo_init makes the parent's the maximum.
+	 */
+	dev->max_mtu = ETH_MAX_MTU;
 	virt_set_lltx(dev);
 }
 
@@ -253,17 +296,19 @@ static void virt_link_refuse(struct net_device *parent, const char *why,
 		pr_err("link=%s: %s\n", parent->name, why);
 }
 
-/* Register @dev as a child of @parent. Both creation paths end here. */
+/*
+ * Register @dev as a child of @parent. Both creation paths end here. On
+ * an error after registration, the device is unregistered and the core
+ * frees it; before (*registered false), the caller frees it.
+ */
 static int virt_link_attach(struct net_device *dev, struct net_device *parent,
-			    struct netlink_ext_ack *extack)
+			    struct netlink_ext_ack *extack, bool *registered)
 {
 	struct virt_dev *child = netdev_priv(dev);
 	const char *why;
 	int err;
 
-	/* A child of a child is a child of the same parent. */
-	if (virt_is_child(parent))
-		parent = ((struct virt_dev *)netdev_priv(parent))->parent;
+	*registered = false;
 	why = virt_parent_unfit(parent, virt_port_handle_frame, &err);
 	if (why) {
 		virt_link_refuse(parent, why, extack);
@@ -274,6 +319,7 @@ static int virt_link_attach(struct net_device *dev, struct net_device *parent,
 	child->parent = parent;
 	INIT_LIST_HEAD(&child->addrs);
 	err = register_netdevice(dev);
+	*registered = !err;
 	if (err)
 		return err;
 	err = netdev_upper_dev_link(parent, dev, extack);
@@ -295,15 +341,33 @@ err_unregister:
 }
 
 /*
+ * May the caller act on @parent's traffic? A container's root holds
+ * CAP_NET_ADMIN over its own namespace only, which is enough to create a
+ * child next to one it was handed, or a mirror, or to let a mirror send:
+ * each reaches the parent's wire and traffic, so each needs CAP_NET_ADMIN
+ * over the parent's namespace. Runs in the caller's context, under RTNL.
+ */
+static bool virt_capable(const struct net_device *parent)
+{
+	return ns_capable(dev_net(parent)->user_ns, CAP_NET_ADMIN);
+}
+
+/*
  * The mode and its options, from IFLA_INFO_DATA: at creation (@create) or
- * later (changelink), where the mode can't change any more. Under RTNL.
+ * later (changelink), where the mode can't change any more. Whoever may
+ * create a child (newlink checks) may set them all at creation; later,
+ * without CAP_NET_ADMIN over the parent's namespace, a container may only
+ * turn spoofchk on. Under RTNL.
  */
 static int virt_link_options(struct virt_dev *child, struct nlattr *data[],
 			     bool create, struct netlink_ext_ack *extack)
 {
+	bool trusted = create || virt_capable(child->parent);
 	u32 mode = child->mode;
 
-	if (data && data[IFLA_VIRT_MODE]) {
+	if (!data)
+		return 0;
+	if (data[IFLA_VIRT_MODE]) {
 		mode = nla_get_u32(data[IFLA_VIRT_MODE]);
 		if (!create && mode != child->mode) {
 			NL_SET_ERR_MSG(extack,
@@ -311,21 +375,35 @@ static int virt_link_options(struct virt_dev *child, struct nlattr *data[],
 			return -EOPNOTSUPP;
 		}
 	}
-	if (data && (data[IFLA_VIRT_MIRROR_TX] || data[IFLA_VIRT_FORWARD]) &&
-	    mode != VIRT_MODE_MIRROR) {
-		NL_SET_ERR_MSG(extack, "mirror-tx and forward are for mode mirror");
-		return -EINVAL;
+	if (data[IFLA_VIRT_MIRROR_TX] || data[IFLA_VIRT_FORWARD]) {
+		if (mode != VIRT_MODE_MIRROR) {
+			NL_SET_ERR_MSG(extack, "mirror-tx and forward are for mode mirror");
+			return -EINVAL;
+		}
+		if (!trusted) {
+			NL_SET_ERR_MSG(extack,
+				       "mirror-tx and forward need CAP_NET_ADMIN over the parent's namespace");
+			return -EPERM;
+		}
 	}
-	if (data && data[IFLA_VIRT_MIRROR_TX] && nla_get_u8(data[IFLA_VIRT_MIRROR_TX]) &&
+	if (data[IFLA_VIRT_MIRROR_TX] && nla_get_u8(data[IFLA_VIRT_MIRROR_TX]) &&
 	    !VIRT_EGRESS_HOOK) {
 		NL_SET_ERR_MSG(extack,
 			       "mirror-tx needs a kernel with netfilter egress hooks (5.16 or later)");
 		return -EOPNOTSUPP;
 	}
+	if (data[IFLA_VIRT_SPOOFCHK] && !nla_get_u8(data[IFLA_VIRT_SPOOFCHK]) &&
+	    READ_ONCE(child->spoofchk) && !trusted) {
+		NL_SET_ERR_MSG(extack,
+			       "Turning spoofchk off needs CAP_NET_ADMIN over the parent's namespace");
+		return -EPERM;
+	}
 	child->mode = mode;
-	if (data && data[IFLA_VIRT_MIRROR_TX])
+	if (data[IFLA_VIRT_SPOOFCHK])
+		WRITE_ONCE(child->spoofchk, !!nla_get_u8(data[IFLA_VIRT_SPOOFCHK]));
+	if (data[IFLA_VIRT_MIRROR_TX])
 		WRITE_ONCE(child->mirror_tx, !!nla_get_u8(data[IFLA_VIRT_MIRROR_TX]));
-	if (data && data[IFLA_VIRT_FORWARD])
+	if (data[IFLA_VIRT_FORWARD])
 		WRITE_ONCE(child->forward, !!nla_get_u8(data[IFLA_VIRT_FORWARD]));
 	return 0;
 }
@@ -334,8 +412,10 @@ static int virt_newlink(struct net_device *dev,
 			struct rtnl_newlink_params *params,
 			struct netlink_ext_ack *extack)
 {
+	struct virt_dev *child = netdev_priv(dev);
 	struct nlattr **tb = params->tb;
 	struct net_device *parent;
+	bool registered;
 	int err;
 
 	if (!tb[IFLA_LINK]) {
@@ -349,10 +429,26 @@ static int virt_newlink(struct net_device *dev,
 		NL_SET_ERR_MSG(extack, "Parent device not found");
 		return -ENODEV;
 	}
-	err = virt_link_options(netdev_priv(dev), params->data, true, extack);
+	/* A child of a child is a child of the same parent. */
+	if (virt_is_child(parent))
+		parent = ((struct virt_dev *)netdev_priv(parent))->parent;
+	if (!virt_capable(parent)) {
+		NL_SET_ERR_MSG(extack,
+			       "A virt device needs CAP_NET_ADMIN over its parent's namespace");
+		return -EPERM;
+	}
+	if (tb[IFLA_MTU]) {
+		child->mtu = nla_get_u32(tb[IFLA_MTU]);
+		if (child->mtu > parent->mtu) {
+			NL_SET_ERR_MSG(extack, "MTU greater than the parent's");
+			return -EINVAL;
+		}
+	}
+	err = virt_link_options(child, params->data, true, extack);
 	if (err)
 		return err;
-	return virt_link_attach(dev, parent, extack);
+	/* The core frees @dev on an error, registered or not. */
+	return virt_link_attach(dev, parent, extack, &registered);
 }
 
 VIRT_NEWLINK_COMPAT(virt_newlink)
@@ -361,6 +457,7 @@ VIRT_NEWLINK_COMPAT(virt_newlink)
 int virt_link_create(struct net_device *parent, const char *pattern, u32 mode)
 {
 	struct net_device *dev;
+	bool registered;
 	int err;
 
 	dev = alloc_netdev(sizeof(struct virt_dev), pattern, NET_NAME_ENUM,
@@ -370,8 +467,12 @@ int virt_link_create(struct net_device *parent, const char *pattern, u32 mode)
 	dev->rtnl_link_ops = &virt_link_ops;
 	dev_net_set(dev, dev_net(parent));
 	((struct virt_dev *)netdev_priv(dev))->mode = mode;
-	err = virt_link_attach(dev, parent, NULL);
-	if (err && dev->reg_state == NETREG_UNINITIALIZED)
+	err = virt_link_attach(dev, parent, NULL, &registered);
+	/* Not registered: ours to free, even where a NETDEV_REGISTER
+	 * notifier failed and the core is still dismantling it (free_netdev()
+	 * then leaves it to the core's todo list, 5.12 and later).
+	 */
+	if (err && !registered)
 		free_netdev(dev);
 	return err;
 }
@@ -410,7 +511,7 @@ static int virt_changelink(struct net_device *dev, struct nlattr *tb[],
 static size_t virt_get_size(const struct net_device *dev)
 {
 	return nla_total_size(sizeof(u32)) +	/* IFLA_VIRT_MODE */
-	       2 * nla_total_size(sizeof(u8));	/* MIRROR_TX, FORWARD */
+	       3 * nla_total_size(sizeof(u8));	/* MIRROR_TX, FORWARD, SPOOFCHK */
 }
 
 static int virt_fill_info(struct sk_buff *skb, const struct net_device *dev)
@@ -419,7 +520,8 @@ static int virt_fill_info(struct sk_buff *skb, const struct net_device *dev)
 
 	if (nla_put_u32(skb, IFLA_VIRT_MODE, child->mode) ||
 	    nla_put_u8(skb, IFLA_VIRT_MIRROR_TX, READ_ONCE(child->mirror_tx)) ||
-	    nla_put_u8(skb, IFLA_VIRT_FORWARD, READ_ONCE(child->forward)))
+	    nla_put_u8(skb, IFLA_VIRT_FORWARD, READ_ONCE(child->forward)) ||
+	    nla_put_u8(skb, IFLA_VIRT_SPOOFCHK, READ_ONCE(child->spoofchk)))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -428,6 +530,7 @@ static const struct nla_policy virt_policy[IFLA_VIRT_MAX + 1] = {
 	[IFLA_VIRT_MODE]	= NLA_POLICY_MAX(NLA_U32, __VIRT_MODE_MAX - 1),
 	[IFLA_VIRT_MIRROR_TX]	= { .type = NLA_U8 },
 	[IFLA_VIRT_FORWARD]	= { .type = NLA_U8 },
+	[IFLA_VIRT_SPOOFCHK]	= { .type = NLA_U8 },
 };
 
 /* The namespace of the parent: where the device does its I/O. */

@@ -41,6 +41,7 @@ static int virt_port_create(struct net_device *parent)
 	err = virt_addr_port_init(port);
 	if (err)
 		goto err_free;
+	virt_bc_port_init(port);
 	netdev_hold(parent, &port->dev_tracker, GFP_KERNEL);
 	err = netdev_rx_handler_register(parent, virt_port_handle_frame, port);
 	if (err)
@@ -72,6 +73,8 @@ static void virt_port_destroy(struct virt_port *port)
 	 * the port after it.
 	 */
 	netdev_rx_handler_unregister(parent);
+	/* The last child is gone too: nothing queues copies any more. */
+	virt_bc_port_destroy(port);
 	virt_addr_port_destroy(port);
 	free_percpu(port->stats);
 	ida_destroy(&port->ida);

@@ -163,7 +163,7 @@ virt_rx_unshare(struct virt_port *port, struct sk_buff **pskb)
 /* A frame entering a child in another namespace leaves the parent's
  * marks, conntrack and route behind; broadcast stays broadcast.
  */
-static void virt_rx_cross(struct sk_buff *skb, struct net_device *to)
+void virt_rx_cross(struct sk_buff *skb, struct net_device *to)
 {
 	u8 pkt_type = skb->pkt_type;
 
@@ -227,51 +227,24 @@ void virt_mirror(struct virt_port *port, struct sk_buff *skb, bool output)
 }
 
 /*
- * A broadcast that one of our children sent, come back to us: through
- * the parent's own stack (tx.c gives it a copy) or reflected by the wire.
- * Its siblings have had theirs already. Known by its source: our MAC and
- * an address a child holds.
+ * A broadcast or multicast for the children listening (bcast.c), unless
+ * it is ours come back: our MAC is the parent's and its children's, and
+ * what the parent or a child sent has reached the children already (the
+ * egress hook and tx.c see to that), so a frame from our MAC is either
+ * a child's, given to the parent's stack by tx.c, or a reflection from
+ * the wire. Whatever its source address: a DHCP discover from 0.0.0.0 or
+ * a DAD probe from :: is no different. Pause and other link-local control
+ * frames are the parent's alone.
  */
-static bool virt_rx_echo(struct virt_port *port, struct sk_buff *skb,
-			 const struct in6_addr *src)
-{
-	return ether_addr_equal(eth_hdr(skb)->h_source, port->dev->dev_addr) &&
-	       !ipv6_addr_any(src) &&
-	       rhashtable_lookup(&port->addrs, src, virt_addr_params);
-}
-
-/* A copy of a broadcast or multicast frame for every child listening. */
 static void virt_rx_multicast(struct virt_port *port, struct sk_buff *skb)
 {
 	const struct ethhdr *eth = eth_hdr(skb);
-	unsigned int bit = virt_mc_hash(eth->h_dest);
-	bool mcast = skb->pkt_type == PACKET_MULTICAST;
-	struct virt_dev *child;
-	struct sk_buff *nskb;
-	unsigned int len;
 
-	/* Pause and other link-local control frames are the parent's. */
-	if (is_link_local_ether_addr(eth->h_dest))
+	if (list_empty(&port->children) ||
+	    ether_addr_equal(eth->h_source, port->dev->dev_addr) ||
+	    is_link_local_ether_addr(eth->h_dest))
 		return;
-
-	list_for_each_entry_rcu(child, &port->children, pnode) {
-		if (!netif_running(child->dev) ||
-		    !test_bit(bit, child->mc_filter))
-			continue;
-		nskb = skb_clone(skb, GFP_ATOMIC);
-		if (!nskb) {
-			virt_stats_inc(child, VIRT_DROP_CLONE);
-			continue;
-		}
-		virt_rx_cross(nskb, child->dev);
-		nskb->dev = child->dev;
-		len = nskb->len + ETH_HLEN;
-		/* Through the backlog: no recursion into the stack from here. */
-		if (netif_rx(nskb) == NET_RX_SUCCESS)
-			virt_stats_rx(child, len, mcast, VIRT_RX_COPY);
-		else
-			virt_stats_inc(child, VIRT_DROP_BACKLOG);
-	}
+	virt_bc_enqueue(port, skb, NULL, false);
 }
 
 /*
@@ -284,9 +257,8 @@ rx_handler_result_t virt_port_handle_frame(struct sk_buff **pskb)
 	struct sk_buff *skb = *pskb;
 	struct virt_port *port;
 	struct virt_dev *child;
-	struct in6_addr key, src;
+	struct in6_addr key;
 	enum virt_key k;
-	bool host;
 
 	/*
 	 * Looped-back copies of the parent's own output (multicast it sent)
@@ -319,9 +291,7 @@ rx_handler_result_t virt_port_handle_frame(struct sk_buff **pskb)
 			return RX_HANDLER_CONSUMED;
 	}
 
-	/* Only a broadcast or multicast needs its source (virt_rx_echo). */
-	host = skb->pkt_type == PACKET_HOST;
-	k = virt_get_key(skb, skb->protocol, 0, &key, host ? NULL : &src);
+	k = virt_get_key(skb, skb->protocol, 0, &key, NULL);
 	if (k >= VIRT_KEY_DADDR) {
 		child = virt_addr_lookup_rcu(port, &key);
 		if (child) {
@@ -333,7 +303,7 @@ rx_handler_result_t virt_port_handle_frame(struct sk_buff **pskb)
 	} else if (unlikely(k == VIRT_KEY_BAD)) {
 		virt_port_stats_inc(port, VIRT_PORT_MALFORMED);
 	}
-	if (!host && !virt_rx_echo(port, skb, &src))
+	if (skb->pkt_type != PACKET_HOST)
 		virt_rx_multicast(port, skb);
 pass:
 	virt_port_stats_inc(port, VIRT_PORT_PASSED);

@@ -7,7 +7,8 @@
  * broadcast or multicast frame goes to the wire and, as copies, to the
  * siblings listening for it and to the parent's stack (which answers ARP
  * and neighbour solicitations for its own addresses that way). A mirror
- * child sends nothing unless asked to forward.
+ * child sends nothing unless asked to forward; a child with spoofchk on
+ * sends only from its MAC and the addresses it holds.
  *
  * Lockless (LLTX, no qdisc): called under rcu_read_lock_bh() from
  * __dev_queue_xmit(); the address table and the children list are read
@@ -15,19 +16,24 @@
  */
 
 #include <linux/etherdevice.h>
+#include <linux/if_vlan.h>
+#include <net/ndisc.h>
 
 #include "virt_full.h"
 
 /*
- * Set while a child's frame goes through the parent's dev_queue_xmit(), so
- * that host.c, which sees the parent's output, leaves it alone. Per CPU:
- * BHs are off from here to the parent's egress hook.
+ * The port whose child's frame is going through the parent's
+ * dev_queue_xmit(), so that host.c, which sees that parent's output,
+ * leaves it alone. Per CPU: BHs are off from here to the parent's egress
+ * hook. A port, not a flag: the parent may itself be stacked on another
+ * port's parent (children on eth0.10 and on eth0), whose hook then sees
+ * the frame too, and must not take it for its own child's.
  */
-static DEFINE_PER_CPU(bool, virt_xmit_child);
+static DEFINE_PER_CPU(const struct virt_port *, virt_xmit_port);
 
-bool virt_xmit_from_child(void)
+bool virt_xmit_from_child(const struct virt_port *port)
 {
-	return __this_cpu_read(virt_xmit_child);
+	return __this_cpu_read(virt_xmit_port) == port;
 }
 
 static netdev_tx_t virt_tx_drop(struct virt_dev *child, struct sk_buff *skb,
@@ -48,9 +54,9 @@ static netdev_tx_t virt_tx_wire(struct virt_dev *child, struct sk_buff *skb)
 	if (!net_eq(dev_net(child->dev), dev_net(child->parent)))
 		skb_scrub_packet(skb, true);
 	skb->dev = child->parent;
-	__this_cpu_write(virt_xmit_child, true);
+	__this_cpu_write(virt_xmit_port, child->port);
 	ret = dev_queue_xmit(skb);
-	__this_cpu_write(virt_xmit_child, false);
+	__this_cpu_write(virt_xmit_port, NULL);
 	/* net_xmit_eval() is a macro that evaluates its argument twice. */
 	if (likely(net_xmit_eval(ret) == NET_XMIT_SUCCESS))
 		virt_stats_tx(child, len, VIRT_TX_WIRE);
@@ -87,40 +93,10 @@ static netdev_tx_t virt_tx_local(struct virt_dev *child, struct sk_buff *skb)
 }
 
 /*
- * Copies of a broadcast or multicast frame (skb->data at its MAC header)
- * for the children listening, @from aside (a child, or NULL for the
- * parent). Caller holds RCU.
- */
-void virt_tx_copies(struct virt_port *port, struct virt_dev *from,
-		    struct sk_buff *skb)
-{
-	unsigned int bit = virt_mc_hash(eth_hdr(skb)->h_dest);
-	bool mcast = !is_broadcast_ether_addr(eth_hdr(skb)->h_dest);
-	unsigned int len = skb->len;
-	struct virt_dev *sib;
-	struct sk_buff *nskb;
-
-	list_for_each_entry_rcu(sib, &port->children, pnode) {
-		if (sib == from || !netif_running(sib->dev) ||
-		    !test_bit(bit, sib->mc_filter))
-			continue;
-		nskb = skb_clone(skb, GFP_ATOMIC);
-		if (!nskb) {
-			virt_stats_inc(sib, VIRT_DROP_CLONE);
-			continue;
-		}
-		if (dev_forward_skb(sib->dev, nskb) == NET_RX_SUCCESS)
-			virt_stats_rx(sib, len, mcast, VIRT_RX_COPY);
-		else
-			virt_stats_inc(sib, VIRT_DROP_BACKLOG);
-	}
-}
-
-/*
  * A copy of a child's broadcast or multicast for the parent's own stack,
  * unless it is an ARP request or solicitation that a child answers: that
  * one the siblings have, and the parent has no business with it. The
- * demux knows the copy when it comes back (virt_rx_echo).
+ * demux knows the copy when it comes back (by our MAC, rx.c).
  */
 static void virt_tx_to_parent(struct virt_dev *child, struct sk_buff *skb)
 {
@@ -136,6 +112,55 @@ static void virt_tx_to_parent(struct virt_dev *child, struct sk_buff *skb)
 		virt_port_stats_inc(child->port, VIRT_PORT_FROM_CHILDREN);
 }
 
+/* Is @ip no address at all (0.0.0.0 or ::)? */
+static bool virt_addr_unspecified(const struct in6_addr *ip)
+{
+	return ipv6_addr_any(ip) ||
+	       (ipv6_addr_v4mapped(ip) && !ip->s6_addr32[3]);
+}
+
+/* Does @child hold @ip? Under RCU. */
+static bool virt_holds(struct virt_dev *child, const struct in6_addr *ip)
+{
+	struct virt_addr *a = rhashtable_lookup(&child->port->addrs, ip,
+						virt_addr_params);
+
+	return a && a->child == child;
+}
+
+/*
+ * spoofchk: may @child send @skb (skb->data at its MAC header)? From the
+ * child's own MAC, untagged; for IPv4, ARP and IPv6, from an address the
+ * child holds or from none (DHCP, ARP probes and DAD send from 0.0.0.0
+ * and ::); a neighbour advertisement only for an address it holds. Other
+ * protocols pass. May pull. Under RCU.
+ */
+static bool virt_tx_spoofed(struct virt_dev *child, struct sk_buff *skb)
+{
+	const struct ethhdr *eth = eth_hdr(skb);
+	__be16 proto = eth->h_proto;
+	const struct icmp6hdr *icmph;
+	struct in6_addr key, src;
+	enum virt_key k;
+
+	if (!ether_addr_equal(eth->h_source, child->dev->dev_addr) ||
+	    skb_vlan_tag_present(skb) || eth_type_vlan(proto))
+		return true;
+	/* May pull: eth is stale after it. */
+	k = virt_get_key(skb, proto, ETH_HLEN, &key, &src);
+	if (k == VIRT_KEY_BAD)
+		return true;
+	if (!virt_addr_unspecified(&src) && !virt_holds(child, &src))
+		return true;
+	if (k != VIRT_KEY_TARGET || proto != htons(ETH_P_IPV6))
+		return false;
+	/* virt_get_key() pulled the ICMPv6 header of an NS or NA. */
+	icmph = (const struct icmp6hdr *)(skb->data + ETH_HLEN +
+					  sizeof(struct ipv6hdr));
+	return icmph->icmp6_type == NDISC_NEIGHBOUR_ADVERTISEMENT &&
+	       !virt_holds(child, &key);
+}
+
 netdev_tx_t virt_start_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct virt_dev *child = netdev_priv(dev);
@@ -146,11 +171,20 @@ netdev_tx_t virt_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	if (unlikely(!pskb_may_pull(skb, ETH_HLEN)))
 		return virt_tx_drop(child, skb, VIRT_DROP_MALFORMED);
 	skb_reset_mac_header(skb);
+	if (unlikely(READ_ONCE(child->spoofchk))) {
+		bool spoofed;
+
+		rcu_read_lock();
+		spoofed = virt_tx_spoofed(child, skb);
+		rcu_read_unlock();
+		if (spoofed)
+			return virt_tx_drop(child, skb, VIRT_DROP_SPOOF);
+	}
 	eth = eth_hdr(skb);
 
 	if (is_multicast_ether_addr(eth->h_dest)) {
 		rcu_read_lock();
-		virt_tx_copies(child->port, child, skb);
+		virt_bc_enqueue(child->port, skb, child, true);
 		virt_tx_to_parent(child, skb);
 		rcu_read_unlock();
 	} else if (ether_addr_equal(eth->h_dest, dev->dev_addr)) {

@@ -11,6 +11,7 @@ enum {
 	IFLA_VIRT_MODE,		/* u32, enum virt_mode; fixed at creation */
 	IFLA_VIRT_MIRROR_TX,	/* u8: a mirror copies the parent's output too */
 	IFLA_VIRT_FORWARD,	/* u8: what a mirror sends goes out */
+	IFLA_VIRT_SPOOFCHK,	/* u8: send only from addresses held */
 	__IFLA_VIRT_MAX,
 };
 

@@ -71,6 +71,7 @@ enum virt_stat {
 	VIRT_DROP_MALFORMED,	/* sent without an Ethernet header */
 	VIRT_DROP_TX,		/* refused by the parent or the sibling */
 	VIRT_DROP_MIRROR_TX,	/* sent by a mirror that does not forward */
+	VIRT_DROP_SPOOF,	/* sent from what it doesn't hold (spoofchk) */
 	VIRT_STATS_N
 };
 
@@ -91,6 +92,9 @@ enum virt_port_stat {
 	VIRT_PORT_DROPPED,	/* could not be unshared */
 	VIRT_PORT_MALFORMED,	/* of those passed: a header that lies */
 	VIRT_PORT_FROM_CHILDREN, /* given to the parent's stack by a child */
+	VIRT_PORT_BC_DROPPED,	/* broadcasts left without the children's
+				 * copies: their queue was full
+				 */
 	VIRT_PORT_STATS_N
 };
 
@@ -116,6 +120,8 @@ struct virt_port {
 	struct virt_port_pcpu_stats __percpu *stats;
 	struct nf_hook_ops egress;	/* the parent's output (host.c) */
 	bool egress_on;			/* RTNL */
+	struct sk_buff_head bc_queue;	/* frames waiting for copies (bcast.c) */
+	struct work_struct bc_work;	/* makes them */
 };
 
 struct virt_dev {
@@ -124,8 +130,10 @@ struct virt_dev {
 	struct virt_port *port;
 	struct list_head pnode;		/* in port->children or ->mirrors */
 	u32 mode;			/* enum virt_mode, fixed at creation */
+	u32 mtu;			/* asked for at creation; 0: the parent's */
 	bool mirror_tx;			/* a mirror sees the parent's output */
 	bool forward;			/* a mirror's own frames go out */
+	bool spoofchk;			/* sends only from what it holds */
 	struct list_head addrs;		/* struct virt_addr; addrs_lock */
 	struct virt_pcpu_stats __percpu *stats;
 	DECLARE_BITMAP(mc_filter, VIRT_MC_FILTER_SIZE);
@@ -242,12 +250,18 @@ static inline unsigned int virt_mc_hash(const u8 *addr)
 
 /* tx.c APIs: */
 netdev_tx_t virt_start_xmit(struct sk_buff *skb, struct net_device *dev);
-void virt_tx_copies(struct virt_port *port, struct virt_dev *from,
-		    struct sk_buff *skb);
-bool virt_xmit_from_child(void);
+bool virt_xmit_from_child(const struct virt_port *port);
 
 /* rx.c, for host.c too: a mirror's copy of a frame of the parent's. */
 void virt_mirror(struct virt_port *port, struct sk_buff *skb, bool output);
+/* rx.c, for bcast.c: a frame of the parent's, entering @to's namespace. */
+void virt_rx_cross(struct sk_buff *skb, struct net_device *to);
+
+/* bcast.c APIs: */
+void virt_bc_enqueue(struct virt_port *port, struct sk_buff *skb,
+		     const struct virt_dev *from, bool sent);
+void virt_bc_port_init(struct virt_port *port);
+void virt_bc_port_destroy(struct virt_port *port);
 
 /* host.c APIs: the parent's output, seen by a netfilter egress hook. */
 int virt_host_attach(struct virt_port *port);

@@ -102,7 +102,9 @@ host_tsc_khz() {
 # with 2048, and the suite needs far less), VIRT_ICOUNT
 # (QEMU's -icount, for instruction-counted time: scripts/bench),
 # VIRT_CPU_FLAGS (more -cpu properties), and
-# VIRT_STRESS (short or full: how hard the stress tests push) passed in.
+# VIRT_STRESS (short or full: how hard the stress tests push) and
+# VIRT_CHILD_KIND (virt, or ipvlan or macvlan: the same tests against a
+# rival, where a test supports it) passed in.
 guest_run() {
 	local abi=$1 build=$2 kdir initrd out qpid status rc=0 arg boot=
 	shift 2
@@ -120,7 +122,7 @@ guest_run() {
 		echo 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 		echo 'export HOME=/root LANG=C.UTF-8 TERM=dumb'
 		echo "export VIRT_BUILD='$build' VIRT_ABI='$abi' VIRT_SRC='$VIRT_SRC'"
-		echo "export VIRT_STRESS='${VIRT_STRESS:-short}'"
+		echo "export VIRT_STRESS='${VIRT_STRESS:-short}' VIRT_CHILD_KIND='${VIRT_CHILD_KIND:-virt}'"
 		echo "export VIRT_KDIR='$(kernel_headers "$abi")' VIRT_SUITE='$(kernel_suite_of "$abi")'"
 		echo "cd '$VIRT_SRC' || exit 1"
 		printf 'exec'

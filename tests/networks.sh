@@ -1,0 +1,143 @@
+#!/bin/bash
+# The configurations real networks have: an MTU asked for at creation and
+# jumbo parents; VLANs (on a child: refused, as ipvlan does; on the parent,
+# with the host's tagged traffic left alone and children on the VLAN
+# device); bonds as parents; a child as a bridge port (refused); DHCP
+# clients and ARP probes, whose broadcasts come from no address;
+# allmulticast; IPv6 with extension headers; netconsole. Runs against
+# ipvlan too (VIRT_CHILD_KIND=ipvlan): what only virt has is skipped there.
+. "$(dirname "$0")/lib.sh"
+
+topo_addressed
+rmac=$(R cat /sys/class/net/eth1/address)
+kind=$(child_type)
+# c1 NAME FIELD: a counter of NAME in namespace c1.
+c1() { counter "$1" "$2" c1; }
+
+# MTU: asked for at creation, held to the parent's; a jumbo parent's too.
+# shellcheck disable=SC2086 # the kind's words
+check "ip link add ... mtu 1400 type $kind" ip link add link eth0 name v1 mtu 1400 type $kind
+check_eq "the child has the MTU asked for" 1400 "$(mtu v1)"
+need ip link del v1
+if is_virt; then
+	out=$(ip link add link eth0 name v1 mtu 1600 type virt 2>&1)
+	check_match "an MTU above the parent's is refused, and says why" "greater than the parent" "$out"
+fi
+need ip link set eth0 mtu 9000
+need R ip link set eth1 mtu 9000
+child v1 eth0 c1
+need ip -n c1 addr add 198.51.100.2/24 dev v1
+check_eq "a jumbo parent's child starts at 9000" 9000 "$(ip netns exec c1 cat /sys/class/net/v1/mtu)"
+check "a jumbo frame reaches it: ping -s 8972 -M do" R ping -c 2 -i 0.2 -W 2 -s 8972 -M do 198.51.100.2
+need ip link set eth0 mtu 1500
+need R ip link set eth1 mtu 1500
+check_eq "the child follows the parent back to 1500" 1500 "$(ip netns exec c1 cat /sys/class/net/v1/mtu)"
+
+# A VLAN on a child would never receive: the demux goes by address, not
+# by VLAN. Refused, as ipvlan does; the VLAN goes on the parent.
+check_fails "a VLAN on the child is refused" ip -n c1 link add link v1 name v1.10 type vlan id 10
+need ip link add link eth0 name eth0.10 type vlan id 10
+need ip link set eth0.10 up
+need R ip link add link eth1 name eth1.10 type vlan id 10
+need R ip link set eth1.10 up
+need R ip addr add 203.0.113.1/24 dev eth1.10
+child v10 eth0.10 c10
+need ip -n c10 addr add 203.0.113.2/24 dev v10
+check "a child on the VLAN device eth0.10 answers, tagged" R ping -c 2 -i 0.2 -W 2 203.0.113.2
+check "the untagged child still answers" R ping -c 2 -i 0.2 -W 2 198.51.100.2
+
+# The host's tagged traffic is the VLAN's, whatever the children hold on
+# the untagged LAN: another host on VLAN 10 has 198.51.100.2, as v1 does
+# on the untagged LAN, and the host reaches that one.
+need R ip addr add 198.51.100.2/32 dev eth1.10
+need ip addr add 198.51.100.1/32 dev eth0.10
+need ip route add 198.51.100.2/32 dev eth0.10
+v1rx=$(c1 v1 rx_packets)
+check "the host reaches 198.51.100.2 on VLAN 10: the other host's" \
+	ping -c 2 -i 0.2 -W 2 -I eth0.10 198.51.100.2
+check_eq "... and v1, holding it untagged, got none of it" 0 $(($(c1 v1 rx_packets) - v1rx))
+need ip route del 198.51.100.2/32 dev eth0.10
+need ip addr del 198.51.100.1/32 dev eth0.10
+need R ip addr del 198.51.100.2/32 dev eth1.10
+
+# A child's broadcasts from no address (a DHCP discover, an ARP probe):
+# each sibling hears each once, the sender never hears its own back, the
+# wire has it once. Neighbours pinned: no other broadcast in between.
+need R ip neigh replace 192.0.2.1 lladdr "$(mac eth0)" dev eth1 nud permanent
+need ip neigh replace 192.0.2.2 lladdr "$rmac" dev eth0 nud permanent
+child v2 eth0 c2
+child v3 eth0 c3
+udp_listen -n c2 dhcp2 67
+udp_listen -n c3 dhcp3 67
+v1rx=$(c1 v1 rx_packets)
+v3rx=$(counter v3 rx_packets c3)
+cap_start bcast eth1 remote
+need ip netns exec c1 "$FRAMES" v1 dhcp --count 3
+need ip netns exec c1 "$FRAMES" v1 arp-probe 198.51.100.77 --count 2
+check "the siblings hear the 3 discovers" udp_count_is dhcp2 3
+check "... in each namespace" udp_count_is dhcp3 3
+need R ping -c 1 -W 2 192.0.2.1
+check "the capture ran to the other host's last ping" \
+	cap_stop bcast 1 'icmp[icmptype] == icmp-echoreply and src host 192.0.2.1'
+check_eq "... and only once each" "3 3" "$(udp_count dhcp2) $(udp_count dhcp3)"
+check_eq "v3 received the 3 discovers and 2 probes, once each" 5 \
+	$(($(counter v3 rx_packets c3) - v3rx))
+check_eq "the sender heard nothing of its own" 0 $(($(c1 v1 rx_packets) - v1rx))
+check_eq "the wire has the 3 discovers and 2 probes, once each" "3 2" \
+	"$(cap_count bcast 'udp and src host 0.0.0.0 and dst port 67') $(cap_count bcast 'arp and arp[14:4] == 0 and arp[24:4] == 0xc633644d')"
+
+# allmulticast on a child is the parent's too: its NIC must let every
+# group in (and, as with macvlan, only while the child is up).
+check_fails "eth0 starts without ALLMULTI" sh -c 'ip link show eth0 | grep -q ALLMULTI'
+need ip -n c1 link set v1 allmulticast on
+check_match "v1 allmulticast on: eth0 is ALLMULTI" "ALLMULTI" "$(ip link show eth0)"
+if is_virt; then
+	need ip -n c1 link set v1 down
+	check_fails "v1 down: eth0 is not any more" sh -c 'ip link show eth0 | grep -q ALLMULTI'
+	need ip -n c1 link set v1 up
+	check_match "v1 up again: eth0 is ALLMULTI again" "ALLMULTI" "$(ip link show eth0)"
+fi
+need ip -n c1 link set v1 allmulticast off
+check_fails "v1 allmulticast off: eth0 neither" sh -c 'ip link show eth0 | grep -q ALLMULTI'
+
+# A bond as the parent.
+need ip link add bond0 type bond mode active-backup
+need ip link add vb0 type veth peer name vb1
+need ip link set vb1 netns remote
+need ip link set vb0 master bond0
+need ip link set bond0 up
+need R ip link set vb1 up
+need R ip addr add 203.0.113.129/25 dev vb1
+child vbond bond0 cb
+need ip -n cb addr add 203.0.113.130/25 dev vbond
+check "a child on a bond answers through it" R ping -c 2 -i 0.2 -W 2 203.0.113.130
+
+# A child as a bridge port: refused, as for ipvlan (nothing may add a
+# receive handler to a child).
+need ip -n c1 link add br9 type bridge
+check_fails "a child can't be a bridge port" ip -n c1 link set v1 master br9
+
+# IPv6 with extension headers: fragments reach the child.
+need R sysctl -qw net.ipv6.conf.eth1.disable_ipv6=0
+need R ip addr add 2001:db8:2::1/64 dev eth1 nodad
+need ip netns exec c1 sysctl -qw net.ipv6.conf.v1.disable_ipv6=0
+need ip -n c1 addr add 2001:db8:2::2/64 dev v1 nodad
+check "a fragmented IPv6 ping (fragment headers) reaches the child" \
+	R ping -6 -c 2 -i 0.2 -W 2 -s 3000 2001:db8:2::2
+
+# netconsole on a child: refused with a message, rather than a warning
+# from the parent's transmit path, run with IRQs off (the log scan would
+# see one).
+modprobe -q netconsole 2>/dev/null
+[ -d /sys/kernel/config/netconsole ] || mount -t configfs none /sys/kernel/config 2>/dev/null
+if is_virt && [ -d /sys/kernel/config/netconsole ]; then
+	nc=/sys/kernel/config/netconsole/nc0
+	need mkdir "$nc"
+	need sh -c "echo v2 >$nc/dev_name && echo 198.51.100.1 >$nc/remote_ip && echo $rmac >$nc/remote_mac"
+	need ip -n c2 link set v2 netns 1
+	check_fails "netconsole on a child is refused" sh -c "echo 1 >$nc/enabled"
+	need rmdir "$nc"
+else
+	diag "no netconsole here (or not virt): not tried"
+fi
+done_testing

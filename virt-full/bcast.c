@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Broadcast and multicast copies for the children, made by a work item.
+ *
+ * A broadcast reaches every child listening: one copy per child. Made in
+ * softirq, a thousand copies of one foreign ARP request would fill the
+ * CPU's receive backlog at once and drop unrelated traffic with them. So
+ * the demux (a frame the parent received) and the transmit paths (a frame
+ * a child or the host sent) queue one clone per frame on the port, and a
+ * work item makes the copies in process context, with BHs enabled again
+ * after each, which lets the backlog drain in between: the way ipvlan
+ * and macvlan do it. What doesn't fit in the queue is counted
+ * (port_bc_dropped) and dropped; the parent and the wire have the frame.
+ *
+ * The queue's lock serialises it; the worker reads the children list
+ * under RCU. The port cancels the work and purges the queue when it goes.
+ */
+
+#include <linux/etherdevice.h>
+
+#include "virt_full.h"
+
+/* How many frames may wait for their copies, per port (ipvlan's figure). */
+#define VIRT_BC_QUEUE_LEN 1000
+
+/* A queued frame: who sent it, and where its data starts. */
+struct virt_bc_cb {
+	const struct virt_dev *from;	/* the child, or NULL; only compared */
+	bool sent;			/* data at the MAC header, not after it */
+};
+
+static struct virt_bc_cb *virt_bc_cb(struct sk_buff *skb)
+{
+	BUILD_BUG_ON(sizeof(struct virt_bc_cb) > sizeof(skb->cb));
+	return (struct virt_bc_cb *)skb->cb;
+}
+
+/*
+ * Queue a clone of @skb for the children listening, @from aside. @sent: a
+ * frame sent by @from (a child, or the host when NULL), skb->data at its
+ * MAC header; else one the parent received, skb->data after it. Any
+ * context with BHs off (softirq, or the transmit path). @skb is not
+ * consumed.
+ */
+void virt_bc_enqueue(struct virt_port *port, struct sk_buff *skb,
+		     const struct virt_dev *from, bool sent)
+{
+	struct sk_buff *nskb;
+
+	if (skb_queue_len_lockless(&port->bc_queue) >= VIRT_BC_QUEUE_LEN)
+		goto drop;
+	nskb = skb_clone(skb, GFP_ATOMIC);
+	if (!nskb)
+		goto drop;
+	/* A child's frame leaves its namespace here; the copies carry none
+	 * of its marks, conntrack or route. The parent outlives the queue.
+	 */
+	if (from && !net_eq(dev_net(from->dev), dev_net(port->dev)))
+		skb_scrub_packet(nskb, true);
+	nskb->dev = port->dev;
+	virt_bc_cb(nskb)->from = from;
+	virt_bc_cb(nskb)->sent = sent;
+
+	spin_lock(&port->bc_queue.lock);
+	if (skb_queue_len(&port->bc_queue) < VIRT_BC_QUEUE_LEN) {
+		__skb_queue_tail(&port->bc_queue, nskb);
+		nskb = NULL;
+	}
+	spin_unlock(&port->bc_queue.lock);
+	if (!nskb) {
+		schedule_work(&port->bc_work);
+		return;
+	}
+	kfree_skb(nskb);
+drop:
+	virt_port_stats_inc(port, VIRT_PORT_BC_DROPPED);
+}
+
+/* A copy (@nskb) of a queued frame, for @child. BHs off. */
+static int virt_bc_give(struct virt_dev *child, struct sk_buff *nskb,
+			bool sent)
+{
+	memset(nskb->cb, 0, sizeof(nskb->cb));
+	/* dev_forward_skb() scrubs when it crosses namespaces. */
+	if (sent)
+		return dev_forward_skb(child->dev, nskb);
+	virt_rx_cross(nskb, child->dev);
+	nskb->dev = child->dev;
+	return netif_rx(nskb);
+}
+
+/* The copies of one queued frame. Under RCU. */
+static void virt_bc_deliver(struct virt_port *port, struct sk_buff *skb)
+{
+	const struct ethhdr *eth = eth_hdr(skb);
+	unsigned int bit = virt_mc_hash(eth->h_dest);
+	bool mcast = !is_broadcast_ether_addr(eth->h_dest);
+	const struct virt_dev *from = virt_bc_cb(skb)->from;
+	bool sent = virt_bc_cb(skb)->sent;
+	unsigned int len = sent ? skb->len : skb->len + ETH_HLEN;
+	struct virt_dev *child;
+	struct sk_buff *nskb;
+
+	list_for_each_entry_rcu(child, &port->children, pnode) {
+		if (child == from || !netif_running(child->dev) ||
+		    !test_bit(bit, child->mc_filter))
+			continue;
+		/* Counters are per CPU; enabling BHs after each copy runs
+		 * the backlog it went into.
+		 */
+		local_bh_disable();
+		nskb = skb_clone(skb, GFP_ATOMIC);
+		if (!nskb)
+			virt_stats_inc(child, VIRT_DROP_CLONE);
+		else if (virt_bc_give(child, nskb, sent) == NET_RX_SUCCESS)
+			virt_stats_rx(child, len, mcast, VIRT_RX_COPY);
+		else
+			virt_stats_inc(child, VIRT_DROP_BACKLOG);
+		local_bh_enable();
+	}
+}
+
+static void virt_bc_work(struct work_struct *work)
+{
+	struct virt_port *port = container_of(work, struct virt_port, bc_work);
+	struct sk_buff_head list;
+	struct sk_buff *skb;
+
+	__skb_queue_head_init(&list);
+	spin_lock_bh(&port->bc_queue.lock);
+	skb_queue_splice_tail_init(&port->bc_queue, &list);
+	spin_unlock_bh(&port->bc_queue.lock);
+
+	while ((skb = __skb_dequeue(&list))) {
+		rcu_read_lock();
+		virt_bc_deliver(port, skb);
+		rcu_read_unlock();
+		consume_skb(skb);
+		cond_resched();
+	}
+}
+
+void virt_bc_port_init(struct virt_port *port)
+{
+	skb_queue_head_init(&port->bc_queue);
+	INIT_WORK(&port->bc_work, virt_bc_work);
+}
+
+/* Once nothing can queue any more (no receive handler, no egress hook, no
+ * child): the frames still waiting go unsent. RTNL.
+ */
+void virt_bc_port_destroy(struct virt_port *port)
+{
+	cancel_work_sync(&port->bc_work);
+	skb_queue_purge(&port->bc_queue);
+}
