@@ -433,9 +433,10 @@ udp_count_is() { wait_for "${3:-3}" test "$(cat "$T_TMP/$1.count")" = "$2"; }
 
 # --- load generator (pktgen, in "remote") ------------------------------------
 
-# pktgen_start DEV DST_IP DST_MAC [COUNT] [SIZE]: UDP frames (to port 9)
-# from DEV in "remote", as fast as the kernel can, in the background.
-# COUNT 0 (the default) runs until pktgen_stop.
+# pktgen_start DEV DST_IP DST_MAC [COUNT] [SIZE] [DELAY]: UDP frames (to
+# port 9) from DEV in "remote", DELAY ns apart (default 0: as fast as the
+# kernel can), in the background. COUNT 0 (the default) runs until
+# pktgen_stop.
 pktgen_start() {
 	need modprobe pktgen
 	need R sh -c "
@@ -443,7 +444,7 @@ pktgen_start() {
 		echo 'add_device $1' >/proc/net/pktgen/kpktgend_0 &&
 		cd /proc/net/pktgen &&
 		echo 'count ${4:-0}' >$1 && echo 'pkt_size ${5:-60}' >$1 &&
-		echo 'delay 0' >$1 && echo 'dst $2' >$1 && echo 'dst_mac $3' >$1 &&
+		echo 'delay ${6:-0}' >$1 && echo 'dst $2' >$1 && echo 'dst_mac $3' >$1 &&
 		echo 'udp_dst_min 9' >$1 && echo 'udp_dst_max 9' >$1"
 	R sh -c 'echo start >/proc/net/pktgen/pgctrl' 2>/dev/null &
 	_pktgen_pid=$!
