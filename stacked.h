@@ -124,12 +124,17 @@ static inline void virt_follow_operstate(const struct net_device *parent,
 
 /*
  * A child follows a change of its parent (netdevice notifier @event):
- * carrier, MTU (which it can never exceed), MAC and offloads.
+ * carrier, MTU (which it can never exceed; a child created with an MTU of
+ * its own, @asked, keeps it while the parent's allows, as macvlan's do),
+ * MAC and offloads.
  */
 static inline void virt_follow_parent(unsigned long event,
 				      struct net_device *parent,
-				      struct net_device *child)
+				      struct net_device *child,
+				      unsigned int asked)
 {
+	unsigned int mtu = asked ? min(asked, parent->mtu) : parent->mtu;
+
 	switch (event) {
 	case NETDEV_UP:
 	case NETDEV_DOWN:
@@ -138,9 +143,9 @@ static inline void virt_follow_parent(unsigned long event,
 		break;
 	case NETDEV_CHANGEMTU:
 		child->max_mtu = parent->mtu;
-		if (dev_set_mtu(child, parent->mtu))
+		if (dev_set_mtu(child, mtu))
 			netdev_warn(child, "cannot follow %s to MTU %u\n",
-				    parent->name, parent->mtu);
+				    parent->name, mtu);
 		break;
 	case NETDEV_CHANGEADDR:
 		eth_hw_addr_set(child, parent->dev_addr);

@@ -64,6 +64,7 @@ forge() {
 	need C ctr ping -c 1 -W 2 198.51.100.1
 }
 forged_filter='(icmp and src host 198.51.100.99) or (arp and arp[14:4] == 0xc633644d) or ether src 02:00:00:00:00:99'
+own_ping='icmp[icmptype] == icmp-echo and src host 198.51.100.2 and not ether src 02:00:00:00:00:99'
 if is_virt; then
 	check "spoofchk on, from the container" C ctr ip link set virt1 type virt spoofchk on
 	check_match "ip -d link shows it" "spoofchk on" "$(ip -n ctr -d link show virt1)"
@@ -73,7 +74,7 @@ if is_virt; then
 	cap_start forged eth1 remote
 	forge
 	check "the capture ran to the child's own ping" \
-		cap_stop forged 1 'icmp[icmptype] == icmp-echo and src host 198.51.100.2'
+		cap_stop forged 1 "$own_ping"
 	check_eq "spoofchk on: none of the three forged frames reached the wire" 0 \
 		"$(cap_count forged "$forged_filter")"
 	check_eq "... each was dropped and counted (drop_spoof)" 3 \
@@ -95,6 +96,8 @@ if is_virt; then
 		"$(cap_count allowed 'udp and src host 0.0.0.0 and dst port 67')"
 	check_eq "spoofchk on: the ARP probe from 0.0.0.0 went out" 1 \
 		"$(cap_count allowed 'arp and arp[14:4] == 0 and arp[24:4] == 0xc6336403')"
+	check "spoofchk on: DAD's neighbour solicitations from :: went out" \
+		test "$(cap_count allowed 'icmp6 and ip6[40] == 135 and ip6 src ::')" -ge 1
 	check "the host turns spoofchk off" ip netns exec ctr ip link set virt1 type virt spoofchk off
 fi
 
@@ -102,8 +105,7 @@ fi
 # it likes.
 cap_start free eth1 remote
 forge
-check "the capture ran to the child's own ping" \
-	cap_stop free 1 'icmp[icmptype] == icmp-echo and src host 198.51.100.2'
+check "the capture ran to the child's own ping" cap_stop free 1 "$own_ping"
 check_eq "spoofchk off: all three forged frames reached the wire" 3 \
 	"$(cap_count free "$forged_filter")"
 need ip -n ctr link del virt1

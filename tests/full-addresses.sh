@@ -46,6 +46,23 @@ refused_addr "eth0 taking virt1's IPv6 address" "assigned to a virt device on th
 	ip addr add 2001:db8:2::2/64 dev eth0 nodad
 check "virt1 still answers for its address" R ping -c 1 -W 2 198.51.100.2
 
+# ARP and NDP for a child's address reach that child alone: the parent,
+# in the same namespace, would answer the ARP request too (Linux answers
+# for any address of its namespace), and the sibling would count copies.
+# One answer of each on the wire; nothing for the sibling.
+need R ip neigh flush dev eth1
+v2rx=$(counter virt2 rx_packets c2)
+cap_start nd eth1 remote
+need R ping -c 1 -W 2 198.51.100.2
+need R ping -6 -c 1 -W 2 2001:db8:2::2
+check "the other host's capture ran to the last echo reply" \
+	cap_stop nd 1 'icmp6 and ip6[40] == 129 and src host 2001:db8:2::2'
+check_eq "one ARP reply for virt1's address: virt1's, not eth0's too" 1 \
+	"$(cap_count nd 'arp and arp[6:2] == 2 and arp[14:4] == 0xc6336402')"
+check_eq "one neighbour advertisement for virt1's IPv6 address" 1 \
+	"$(cap_count nd "icmp6 and ip6[40] == 136 and ether src $(mac eth0)")"
+check_eq "virt2 received none of it" 0 $(($(counter virt2 rx_packets c2) - v2rx))
+
 # Added while down: nothing answers until the child is up; what came for
 # it meanwhile is counted (drop_down) and left to the parent.
 need ip -n c2 link set virt2 down

@@ -60,4 +60,14 @@ check_eq "virt1 tx_packets counts none of them" 0 $(($(counter virt1 tx_packets)
 need tc qdisc del dev eth0 clsact
 check "unmarked, virt1's pings are answered again" ping -c 1 -W 2 198.51.100.1
 reasons_add_up virt1
+
+# A copy that can't be delivered is counted as drop_backlog: a sibling at
+# MTU 1300 gets no copy of virt1's 1442-byte broadcast.
+child virt2 eth0
+need ip link set virt2 mtu 1300
+d0=$(ethstat virt2 drop_backlog) r0=$(counter virt2 rx_packets)
+ping -b -c 1 -W 1 -s 1400 -I virt1 255.255.255.255 >/dev/null 2>&1
+one_dropped() { [ $(($(ethstat virt2 drop_backlog) - d0)) -eq 1 ]; }
+check "virt2 counts the copy it couldn't take in drop_backlog" wait_for 5 one_dropped
+check_eq "... and received nothing" 0 $(($(counter virt2 rx_packets) - r0))
 done_testing

@@ -69,19 +69,8 @@ done
 need ip link del vp0
 
 # With every offload of eth0 off, eth0 does in software what a child's
-# frames ask for: TCP from and to virt1 still runs.
-# (QEMU's virtio NIC on a hub offers no offload at all: this only makes
-# sure, wherever the suite runs.)
-ethtool -K eth0 tx off sg off tso off gso off >/dev/null 2>&1
-check_match "eth0 can't segment" "^tcp-segmentation-offload: off" "$(ethtool -k eth0)"
-iperf_server root 198.51.100.2 5201
-bw_tx=$(iperf_mbps -- -c 198.51.100.2 -p 5201 -t 2 -R)
-iperf_server root 198.51.100.2 5202
-bw_rx=$(iperf_mbps -- -c 198.51.100.2 -p 5202 -t 2)
-diag "iperf3 TCP with eth0's offloads off: from virt1 $bw_tx Mbit/s, to virt1 $bw_rx Mbit/s"
-check "TCP from virt1 runs, segmented and checksummed by eth0 in software" \
-	test "${bw_tx:-0}" -gt 0
-check "TCP to virt1 runs" test "${bw_rx:-0}" -gt 0
+# frames ask for.
+tcp_with_parent_offloads_off virt1 198.51.100.2
 
 # The parent moves to another namespace: its children stay and work.
 need ip netns add p

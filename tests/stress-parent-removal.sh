@@ -57,15 +57,18 @@ check_eq "$rounds moves of the parent to another namespace and back, under flood
 check "virt1 answers after the moves" R ping -c 1 -W 3 203.0.113.2
 
 pktgen_start vp1 203.0.113.4 "$(mac vp0)"
-n=0
+n=0 got=0
 for i in $(seq "$rounds"); do
 	ip link add link vp0 name virt4 type virt &&
 		ip addr add 203.0.113.4/24 dev virt4 && ip link set virt4 up || break
 	sleep 0.3
+	got=$((got + $(counter virt4 rx_packets)))
 	timeout 30 ip link del virt4 || break
 	n=$((n + 1))
 done
 pktgen_stop
+diag "the children received $got frames of the flood before going"
+check "the flood reached them" test "$got" -gt $((rounds * 100))
 figure child_deletions_under_flood "$n"
 check_eq "$rounds children deleted while the other host floods their address" \
 	"$rounds" "$n"

@@ -10,8 +10,16 @@
       and --loop keeps multicast looped back to the sending host.
 """
 import argparse
+import os
 import socket
 import struct
+
+
+def write_count(path, n):
+    # A reader never sees the file empty: write aside, then rename.
+    with open(path + ".new", "w") as f:
+        f.write("%d\n" % n)
+    os.replace(path + ".new", path)
 
 
 def listen(a):
@@ -32,13 +40,11 @@ def listen(a):
             mreq = socket.inet_aton(a.group) + socket.inet_aton("0.0.0.0") + struct.pack("@i", idx)
             s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
     n = 0
-    with open(a.countfile, "w") as f:
-        f.write("0\n")
+    write_count(a.countfile, 0)
     while True:
         s.recv(65535)
         n += 1
-        with open(a.countfile, "w") as f:
-            f.write("%d\n" % n)
+        write_count(a.countfile, n)
 
 
 def send(a):

@@ -12,8 +12,10 @@
  * and macvlan do it. What doesn't fit in the queue is counted
  * (port_bc_dropped) and dropped; the parent and the wire have the frame.
  *
- * The queue's lock serialises it; the worker reads the children list
- * under RCU. The port cancels the work and purges the queue when it goes.
+ * Only frames some child listens for are queued: the port keeps the union
+ * of its running children's filters. The queue's lock serialises the
+ * queue; the worker reads the children list under RCU. The port cancels
+ * the work and purges the queue when it goes.
  */
 
 #include <linux/etherdevice.h>
@@ -47,16 +49,22 @@ void virt_bc_enqueue(struct virt_port *port, struct sk_buff *skb,
 {
 	struct sk_buff *nskb;
 
+	if (list_empty(&port->children) ||
+	    !test_bit(virt_mc_hash(eth_hdr(skb)->h_dest), port->mc_filter))
+		return;
 	if (skb_queue_len_lockless(&port->bc_queue) >= VIRT_BC_QUEUE_LEN)
 		goto drop;
 	nskb = skb_clone(skb, GFP_ATOMIC);
 	if (!nskb)
 		goto drop;
 	/* A child's frame leaves its namespace here; the copies carry none
-	 * of its marks, conntrack or route. The parent outlives the queue.
+	 * of its marks or conntrack. None needs a route: the host's output
+	 * may hold its dst without a reference, which must not outlive this
+	 * RCU section. The parent outlives the queue.
 	 */
 	if (from && !net_eq(dev_net(from->dev), dev_net(port->dev)))
 		skb_scrub_packet(nskb, true);
+	skb_dst_drop(nskb);
 	nskb->dev = port->dev;
 	virt_bc_cb(nskb)->from = from;
 	virt_bc_cb(nskb)->sent = sent;
@@ -140,10 +148,36 @@ static void virt_bc_work(struct work_struct *work)
 	}
 }
 
+/*
+ * The union of the running children's multicast filters: which frames
+ * any child listens for. Recomputed whenever a child's filter changes,
+ * the child goes down or leaves (two may at once: mc_lock orders them);
+ * read locklessly by virt_bc_enqueue(), where a stale bit costs a frame
+ * queued for nobody, or a copy missed while a group is being joined, as
+ * on a NIC. Any context but hard IRQ.
+ */
+void virt_bc_filter_update(struct virt_port *port)
+{
+	DECLARE_BITMAP(filter, VIRT_MC_FILTER_SIZE);
+	struct virt_dev *child;
+
+	bitmap_zero(filter, VIRT_MC_FILTER_SIZE);
+	spin_lock_bh(&port->mc_lock);
+	rcu_read_lock();
+	list_for_each_entry_rcu(child, &port->children, pnode)
+		if (netif_running(child->dev))
+			bitmap_or(filter, filter, child->mc_filter,
+				  VIRT_MC_FILTER_SIZE);
+	rcu_read_unlock();
+	bitmap_copy(port->mc_filter, filter, VIRT_MC_FILTER_SIZE);
+	spin_unlock_bh(&port->mc_lock);
+}
+
 void virt_bc_port_init(struct virt_port *port)
 {
 	skb_queue_head_init(&port->bc_queue);
 	INIT_WORK(&port->bc_work, virt_bc_work);
+	spin_lock_init(&port->mc_lock);
 }
 
 /* Once nothing can queue any more (no receive handler, no egress hook, no

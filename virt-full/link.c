@@ -71,8 +71,10 @@ static int virt_stop(struct net_device *dev)
 {
 	struct virt_dev *child = netdev_priv(dev);
 
-	if (!virt_is_mirror(child))
+	if (!virt_is_mirror(child)) {
 		virt_stop_rx_mode(child->parent, dev);
+		virt_bc_filter_update(child->port);
+	}
 	return 0;
 }
 
@@ -108,6 +110,7 @@ static void virt_set_rx_mode(struct net_device *dev)
 	}
 	/* Readers may see a mix of old and new bits for a moment: harmless. */
 	bitmap_copy(child->mc_filter, filter, VIRT_MC_FILTER_SIZE);
+	virt_bc_filter_update(child->port);
 	virt_sync_rx_mode(child->parent, dev);
 }
 
@@ -357,12 +360,12 @@ static bool virt_capable(const struct net_device *parent)
  * later (changelink), where the mode can't change any more. Whoever may
  * create a child (newlink checks) may set them all at creation; later,
  * without CAP_NET_ADMIN over the parent's namespace, a container may only
- * turn spoofchk on. Under RTNL.
+ * turn spoofchk on (asked only then, so that turning it on asks the
+ * security module nothing). Under RTNL.
  */
 static int virt_link_options(struct virt_dev *child, struct nlattr *data[],
 			     bool create, struct netlink_ext_ack *extack)
 {
-	bool trusted = create || virt_capable(child->parent);
 	u32 mode = child->mode;
 
 	if (!data)
@@ -380,7 +383,7 @@ static int virt_link_options(struct virt_dev *child, struct nlattr *data[],
 			NL_SET_ERR_MSG(extack, "mirror-tx and forward are for mode mirror");
 			return -EINVAL;
 		}
-		if (!trusted) {
+		if (!create && !virt_capable(child->parent)) {
 			NL_SET_ERR_MSG(extack,
 				       "mirror-tx and forward need CAP_NET_ADMIN over the parent's namespace");
 			return -EPERM;
@@ -392,8 +395,14 @@ static int virt_link_options(struct virt_dev *child, struct nlattr *data[],
 			       "mirror-tx needs a kernel with netfilter egress hooks (5.16 or later)");
 		return -EOPNOTSUPP;
 	}
+	if (data[IFLA_VIRT_SPOOFCHK] && nla_get_u8(data[IFLA_VIRT_SPOOFCHK]) &&
+	    mode == VIRT_MODE_MIRROR) {
+		/* A mirror's addresses steer nothing: none is "held". */
+		NL_SET_ERR_MSG(extack, "spoofchk is for mode normal");
+		return -EINVAL;
+	}
 	if (data[IFLA_VIRT_SPOOFCHK] && !nla_get_u8(data[IFLA_VIRT_SPOOFCHK]) &&
-	    READ_ONCE(child->spoofchk) && !trusted) {
+	    READ_ONCE(child->spoofchk) && !create && !virt_capable(child->parent)) {
 		NL_SET_ERR_MSG(extack,
 			       "Turning spoofchk off needs CAP_NET_ADMIN over the parent's namespace");
 		return -EPERM;
@@ -487,6 +496,8 @@ static void virt_dellink(struct net_device *dev, struct list_head *head)
 	struct virt_dev *child = netdev_priv(dev);
 
 	list_del_rcu(&child->pnode);
+	if (!virt_is_mirror(child))
+		virt_bc_filter_update(child->port);
 	unregister_netdevice_queue(dev, head);
 	netdev_upper_dev_unlink(child->parent, dev);
 }
@@ -528,9 +539,9 @@ static int virt_fill_info(struct sk_buff *skb, const struct net_device *dev)
 
 static const struct nla_policy virt_policy[IFLA_VIRT_MAX + 1] = {
 	[IFLA_VIRT_MODE]	= NLA_POLICY_MAX(NLA_U32, __VIRT_MODE_MAX - 1),
-	[IFLA_VIRT_MIRROR_TX]	= { .type = NLA_U8 },
-	[IFLA_VIRT_FORWARD]	= { .type = NLA_U8 },
-	[IFLA_VIRT_SPOOFCHK]	= { .type = NLA_U8 },
+	[IFLA_VIRT_MIRROR_TX]	= NLA_POLICY_MAX(NLA_U8, 1),
+	[IFLA_VIRT_FORWARD]	= NLA_POLICY_MAX(NLA_U8, 1),
+	[IFLA_VIRT_SPOOFCHK]	= NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 /* The namespace of the parent: where the device does its I/O. */

@@ -240,8 +240,7 @@ static void virt_rx_multicast(struct virt_port *port, struct sk_buff *skb)
 {
 	const struct ethhdr *eth = eth_hdr(skb);
 
-	if (list_empty(&port->children) ||
-	    ether_addr_equal(eth->h_source, port->dev->dev_addr) ||
+	if (ether_addr_equal(eth->h_source, port->dev->dev_addr) ||
 	    is_link_local_ether_addr(eth->h_dest))
 		return;
 	virt_bc_enqueue(port, skb, NULL, false);

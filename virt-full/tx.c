@@ -48,15 +48,17 @@ static netdev_tx_t virt_tx_drop(struct virt_dev *child, struct sk_buff *skb,
 static netdev_tx_t virt_tx_wire(struct virt_dev *child, struct sk_buff *skb)
 {
 	unsigned int len = skb->len;	/* the skb is gone after the call */
+	const struct virt_port *prev;
 	int ret;
 
 	/* Leaving the child's namespace: its marks and conntrack stay. */
 	if (!net_eq(dev_net(child->dev), dev_net(child->parent)))
 		skb_scrub_packet(skb, true);
 	skb->dev = child->parent;
+	prev = __this_cpu_read(virt_xmit_port);
 	__this_cpu_write(virt_xmit_port, child->port);
 	ret = dev_queue_xmit(skb);
-	__this_cpu_write(virt_xmit_port, NULL);
+	__this_cpu_write(virt_xmit_port, prev);
 	/* net_xmit_eval() is a macro that evaluates its argument twice. */
 	if (likely(net_xmit_eval(ret) == NET_XMIT_SUCCESS))
 		virt_stats_tx(child, len, VIRT_TX_WIRE);
@@ -129,36 +131,68 @@ static bool virt_holds(struct virt_dev *child, const struct in6_addr *ip)
 }
 
 /*
+ * spoofchk, IPv6 after the source: is @skb (an IPv6 packet at ETH_HLEN,
+ * its header pulled) a neighbour advertisement for an address @child
+ * doesn't hold? Whatever its destination (a solicited one is unicast)
+ * and whatever extension headers come first. A fragment can't be one
+ * (receivers drop fragmented neighbour discovery). May pull.
+ */
+static bool virt_tx_na_spoofed(struct virt_dev *child, struct sk_buff *skb)
+{
+	u8 nexthdr = ((const struct ipv6hdr *)(skb->data + ETH_HLEN))->nexthdr;
+	const struct icmp6hdr *icmph;
+	const struct nd_msg *msg;
+	__be16 frag_off;
+	int off;
+
+	off = ipv6_skip_exthdr(skb, ETH_HLEN + sizeof(struct ipv6hdr), &nexthdr,
+			       &frag_off);
+	if (off < 0 || nexthdr != IPPROTO_ICMPV6 || frag_off)
+		return false;
+	if (!pskb_may_pull(skb, off + sizeof(*icmph)))
+		return true;
+	icmph = (const struct icmp6hdr *)(skb->data + off);
+	if (icmph->icmp6_type != NDISC_NEIGHBOUR_ADVERTISEMENT)
+		return false;
+	if (!pskb_may_pull(skb, off + sizeof(*msg)))
+		return true;
+	msg = (const struct nd_msg *)(skb->data + off);
+	return !virt_holds(child, &msg->target);
+}
+
+/*
  * spoofchk: may @child send @skb (skb->data at its MAC header)? From the
  * child's own MAC, untagged; for IPv4, ARP and IPv6, from an address the
  * child holds or from none (DHCP, ARP probes and DAD send from 0.0.0.0
- * and ::); a neighbour advertisement only for an address it holds. Other
- * protocols pass. May pull. Under RCU.
+ * and ::); ARP with the child's MAC as the sender's; a neighbour
+ * advertisement only for an address it holds. Other protocols pass. May
+ * pull. Under RCU.
  */
 static bool virt_tx_spoofed(struct virt_dev *child, struct sk_buff *skb)
 {
-	const struct ethhdr *eth = eth_hdr(skb);
-	__be16 proto = eth->h_proto;
-	const struct icmp6hdr *icmph;
+	const u8 *mac = child->dev->dev_addr;
+	__be16 proto = eth_hdr(skb)->h_proto;
 	struct in6_addr key, src;
-	enum virt_key k;
 
-	if (!ether_addr_equal(eth->h_source, child->dev->dev_addr) ||
+	if (!ether_addr_equal(eth_hdr(skb)->h_source, mac) ||
 	    skb_vlan_tag_present(skb) || eth_type_vlan(proto))
 		return true;
-	/* May pull: eth is stale after it. */
-	k = virt_get_key(skb, proto, ETH_HLEN, &key, &src);
-	if (k == VIRT_KEY_BAD)
+	/* May pull: header pointers are stale after it. */
+	if (virt_get_key(skb, proto, ETH_HLEN, &key, &src) == VIRT_KEY_BAD)
 		return true;
 	if (!virt_addr_unspecified(&src) && !virt_holds(child, &src))
 		return true;
-	if (k != VIRT_KEY_TARGET || proto != htons(ETH_P_IPV6))
-		return false;
-	/* virt_get_key() pulled the ICMPv6 header of an NS or NA. */
-	icmph = (const struct icmp6hdr *)(skb->data + ETH_HLEN +
-					  sizeof(struct ipv6hdr));
-	return icmph->icmp6_type == NDISC_NEIGHBOUR_ADVERTISEMENT &&
-	       !virt_holds(child, &key);
+	switch (proto) {
+	case htons(ETH_P_ARP):
+		/* virt_get_key() pulled it whole: the sender's MAC follows
+		 * the header.
+		 */
+		return !ether_addr_equal(skb->data + ETH_HLEN +
+					 sizeof(struct arphdr), mac);
+	case htons(ETH_P_IPV6):
+		return virt_tx_na_spoofed(child, skb);
+	}
+	return false;
 }
 
 netdev_tx_t virt_start_xmit(struct sk_buff *skb, struct net_device *dev)

@@ -67,7 +67,9 @@ enum virt_stat {
 	VIRT_TX_LOCAL,		/* to a sibling or the parent's stack */
 	VIRT_DROP_DOWN,		/* for us while down: left to the parent */
 	VIRT_DROP_CLONE,	/* no memory for a copy */
-	VIRT_DROP_BACKLOG,	/* the receive backlog was full */
+	VIRT_DROP_BACKLOG,	/* a copy not delivered: the backlog full,
+				 * or bigger than the child's MTU
+				 */
 	VIRT_DROP_MALFORMED,	/* sent without an Ethernet header */
 	VIRT_DROP_TX,		/* refused by the parent or the sibling */
 	VIRT_DROP_MIRROR_TX,	/* sent by a mirror that does not forward */
@@ -122,6 +124,9 @@ struct virt_port {
 	bool egress_on;			/* RTNL */
 	struct sk_buff_head bc_queue;	/* frames waiting for copies (bcast.c) */
 	struct work_struct bc_work;	/* makes them */
+	spinlock_t mc_lock;		/* writers of mc_filter */
+	/* The union of the running children's mc_filter (bcast.c). */
+	DECLARE_BITMAP(mc_filter, VIRT_MC_FILTER_SIZE);
 };
 
 struct virt_dev {
@@ -260,6 +265,7 @@ void virt_rx_cross(struct sk_buff *skb, struct net_device *to);
 /* bcast.c APIs: */
 void virt_bc_enqueue(struct virt_port *port, struct sk_buff *skb,
 		     const struct virt_dev *from, bool sent);
+void virt_bc_filter_update(struct virt_port *port);
 void virt_bc_port_init(struct virt_port *port);
 void virt_bc_port_destroy(struct virt_port *port);
 
