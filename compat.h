@@ -12,6 +12,7 @@
 #define VIRT_COMPAT_H
 
 #include <linux/netdevice.h>
+#include <linux/slab.h>
 #include <linux/u64_stats_sync.h>
 #include <net/rtnetlink.h>
 /* Newer kernels keep netdev_lockdep_set_classes() in net/netdev_lock.h. */
@@ -55,6 +56,18 @@ static inline void virt_set_netns_local(struct net_device *dev)
 	dev->features |= NETIF_F_NETNS_LOCAL;
 #endif
 }
+
+/*
+ * A slab cache the allocator won't merge with another, so that at
+ * kmem_cache_destroy() what is left in it is ours, and the kernel says so:
+ * SLAB_NO_MERGE since 6.4; before, a flag that also keeps merging off (and
+ * kmemleak away from the objects).
+ */
+#ifdef SLAB_NO_MERGE
+#define VIRT_SLAB_OWN SLAB_NO_MERGE
+#else
+#define VIRT_SLAB_OWN SLAB_NOLEAKTRACE
+#endif
 
 #ifndef VIRT_HAVE_NETDEV_HOLD
 /* Reference trackers arrived in 5.17, netdev_hold() in 6.0. */

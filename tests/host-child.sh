@@ -2,7 +2,9 @@
 # The host and its children talk without the wire: the parent's own stack
 # reaches a child in another namespace and the child reaches the parent's
 # addresses, IPv4 and IPv6, ping and TCP, both ways; the other host's
-# capture shows none of it. Needs netfilter egress hooks (5.16 and later).
+# capture shows none of it. The egress hook that does it is on the parent
+# only while the parent has children. Needs netfilter egress hooks (5.16
+# and later).
 . "$(dirname "$0")/lib.sh"
 
 if ! kernel_at_least 5 16; then
@@ -10,6 +12,12 @@ if ! kernel_at_least 5 16; then
 	exit 0
 fi
 topo_addressed
+modprobe -q nfnetlink_hook
+# egress_hooks: the hooks on eth0's egress, "FUNCTION MODULE" a line.
+egress_hooks() { "$(dirname "$0")/nfhooks.py" eth0; }
+need egress_hooks
+need modprobe virt_full
+check_eq "with the module loaded and no child, eth0 has no egress hook" "" "$(egress_hooks)"
 need sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0
 need ip addr add 2001:db8:1::1/64 dev eth0 nodad
 child virt1 eth0 c1
@@ -49,4 +57,7 @@ check_eq "the wire saw none of it" 0 \
 check "the other host still reaches virt1" R ping -c 1 -W 2 198.51.100.2
 check "virt1 counted frames delivered locally" \
 	test "$(ethstat virt1 rx_local c1)" -gt 0
+check_eq "with a child, eth0 has our egress hook" "virt_host_out virt_full" "$(egress_hooks)"
+need ip -n c1 link del virt1
+check_eq "the last child gone, eth0 has none again" "" "$(egress_hooks)"
 done_testing

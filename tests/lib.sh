@@ -570,7 +570,7 @@ iperf_mbps() {
 	shift
 	pfx=(ip netns exec "$ns")
 	[ "$ns" = root ] && pfx=()
-	"${pfx[@]}" iperf3 -J "$@" 2>/dev/null | /usr/bin/python3 -S -c '
+	"${pfx[@]}" iperf3 -J --connect-timeout 10000 "$@" 2>/dev/null | /usr/bin/python3 -S -c '
 import json, sys
 print(int(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))'
 }

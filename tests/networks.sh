@@ -107,14 +107,14 @@ else
 fi
 
 # A bond as the parent.
-need ip link add bond0 type bond mode active-backup
+need ip link add bond9 type bond mode active-backup
 need ip link add vb0 type veth peer name vb1
 need ip link set vb1 netns remote
-need ip link set vb0 master bond0
-need ip link set bond0 up
+need ip link set vb0 master bond9
+need ip link set bond9 up
 need R ip link set vb1 up
 need R ip addr add 203.0.113.129/25 dev vb1
-child vbond bond0 cb
+child vbond bond9 cb
 need ip -n cb addr add 203.0.113.130/25 dev vbond
 check "a child on a bond answers through it" R ping -c 2 -i 0.2 -W 2 203.0.113.130
 

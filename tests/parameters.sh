@@ -54,13 +54,13 @@ need ip link set eth0 nomaster
 
 # A bond port and a team port: refused the same way, and eth0 stays a port.
 for kind in bond team; do
-	need ip link add "${kind}0" type "$kind"
+	need ip link add "${kind}9" type "$kind"
 	need ip link set eth0 down
-	need ip link set eth0 master "${kind}0"
+	need ip link set eth0 master "${kind}9"
 	refused "$VIRT_KO" "Device or resource busy" "link=eth0: already has a receive handler" link=eth0
-	check_match "eth0 is still a port of ${kind}0" "master ${kind}0" "$(ip link show eth0)"
+	check_match "eth0 is still a port of ${kind}9" "master ${kind}9" "$(ip link show eth0)"
 	need ip link set eth0 nomaster
-	need ip link del "${kind}0"
+	need ip link del "${kind}9"
 done
 need ip link set eth0 up
 

@@ -24,6 +24,17 @@
 
 #include "virt_full.h"
 
+/*
+ * Addresses come from a cache of their own: at module exit, destroying it
+ * finds any address leaked (the kernel warns), which kmemleak can miss.
+ */
+static struct kmem_cache *virt_addr_cache;
+
+static void virt_addr_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(virt_addr_cache, container_of(head, struct virt_addr, rcu));
+}
+
 int virt_addr_port_init(struct virt_port *port)
 {
 	spin_lock_init(&port->addrs_lock);
@@ -51,7 +62,7 @@ static void virt_addr_unlink(struct virt_port *port, struct virt_addr *a)
 	rhashtable_remove_fast(&port->addrs, &a->node, virt_addr_params);
 	virt_addr_filter_add(port, &a->ip, -1);
 	list_del(&a->anode);
-	kfree_rcu(a, rcu);
+	call_rcu(&a->rcu, virt_addr_free_rcu);
 }
 
 /*
@@ -65,7 +76,7 @@ static int virt_addr_add(struct virt_dev *child, const struct in6_addr *ip)
 	struct virt_addr *a, *old;
 	int err = 0;
 
-	a = kzalloc(sizeof(*a), GFP_ATOMIC);
+	a = kmem_cache_zalloc(virt_addr_cache, GFP_ATOMIC);
 	if (!a)
 		return -ENOMEM;
 	a->ip = *ip;
@@ -84,7 +95,8 @@ static int virt_addr_add(struct virt_dev *child, const struct in6_addr *ip)
 		a = NULL;
 	}
 	spin_unlock_bh(&port->addrs_lock);
-	kfree(a);
+	if (a)
+		kmem_cache_free(virt_addr_cache, a);
 	return err;
 }
 
@@ -293,9 +305,12 @@ int virt_addr_init(void)
 {
 	int err;
 
+	virt_addr_cache = KMEM_CACHE(virt_addr, VIRT_SLAB_OWN);
+	if (!virt_addr_cache)
+		return -ENOMEM;
 	err = register_inetaddr_validator_notifier(&virt_inetaddr_validator_nb);
 	if (err)
-		return err;
+		goto err_cache;
 	err = register_inet6addr_validator_notifier(&virt_inet6addr_validator_nb);
 	if (err)
 		goto err_v4_validator;
@@ -313,6 +328,8 @@ err_v6_validator:
 	unregister_inet6addr_validator_notifier(&virt_inet6addr_validator_nb);
 err_v4_validator:
 	unregister_inetaddr_validator_notifier(&virt_inetaddr_validator_nb);
+err_cache:
+	kmem_cache_destroy(virt_addr_cache);
 	return err;
 }
 
@@ -322,4 +339,7 @@ void virt_addr_exit(void)
 	unregister_inetaddr_notifier(&virt_inetaddr_nb);
 	unregister_inet6addr_validator_notifier(&virt_inet6addr_validator_nb);
 	unregister_inetaddr_validator_notifier(&virt_inetaddr_validator_nb);
+	/* The last addresses' RCU callbacks run module code. */
+	rcu_barrier();
+	kmem_cache_destroy(virt_addr_cache);
 }
