@@ -68,6 +68,24 @@ check "eth0 and virt0 have IPv6 link-local addresses" \
 check "virt0's link-local is its own, not eth0's" test "$(ll virt0)" != "$(ll eth0)"
 check "... and passes DAD" wait_for 10 sh -c '! ip -6 addr show dev virt0 tentative | grep -q inet6'
 check_eq "... nothing failed DAD" "" "$(ip -6 addr show dev virt0 dadfailed)"
+
+# Multicast: the groups virt0 joins, and its allmulticast, are eth0's too,
+# so that a NIC that filters multicast (QEMU's does) lets them in: the
+# other host's neighbour solicitation for an address of virt0's that is
+# not derived from the MAC goes to a group eth0 itself never joined.
+check "ip maddr add 01:00:5e:01:02:04 dev virt0" ip maddr add 01:00:5e:01:02:04 dev virt0
+check_match "... and it is in eth0's filter" "01:00:5e:01:02:04" "$(ip maddr show dev eth0)"
+need R sysctl -qw net.ipv6.conf.eth1.disable_ipv6=0
+need R ip addr add 2001:db8:2::1/64 dev eth1 nodad
+need ip addr add 2001:db8:2::77/64 dev virt0 nodad
+check_match "virt0's solicited-node group for it is in eth0's filter" "33:33:ff:00:00:77" \
+	"$(ip maddr show dev eth0)"
+check "the other host reaches 2001:db8:2::77 on virt0" R ping -6 -c 2 -i 0.2 -W 2 2001:db8:2::77
+if kernel_at_least 6 1; then
+	need ip link set virt0 allmulticast on
+	check_match "virt0 allmulticast on: eth0 is asked for it" "allmulti 1" "$(ip -d link show eth0)"
+	need ip link set virt0 allmulticast off
+fi
 need sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1 net.ipv6.conf.virt0.disable_ipv6=1
 
 # Offloads: virt0 offers segmentation, scatter-gather and checksum offload

@@ -86,12 +86,35 @@ check "virt1 can take it now" ip addr add 198.51.100.3/24 dev virt1
 need R ip neigh flush dev eth1
 check "and answers for it" R ping -c 1 -W 2 198.51.100.3
 
+# One address under two prefixes (DHCP's and a static one, say): it is
+# steered until the last of them goes. (virt2, in c2: virt1's addresses
+# would be answered by the root namespace through eth0 anyway.)
+klog_mark
+need ip -n c2 addr add 198.51.100.7/24 dev virt2
+need ip -n c2 addr add 198.51.100.7/25 dev virt2
+need ip -n c2 addr del 198.51.100.7/24 dev virt2
+need R ip neigh flush dev eth1
+check "198.51.100.7 under /25 still answers once its /24 is gone" R ping -c 1 -W 2 198.51.100.7
+need ip -n c2 addr del 198.51.100.7/25 dev virt2
+need R ip neigh flush dev eth1
+check_fails "and not once the /25 is gone too" R ping -c 2 -W 1 198.51.100.7
+# A secondary address promoted when the primary goes: it stays steered,
+# without a word of complaint.
+need ip netns exec c2 sysctl -qw net.ipv4.conf.virt2.promote_secondaries=1
+need ip -n c2 addr add 198.51.100.5/24 dev virt2
+need ip -n c2 addr add 198.51.100.6/24 dev virt2
+need ip -n c2 addr del 198.51.100.5/24 dev virt2
+check_match "198.51.100.6 was promoted" "inet 198.51.100.6/24 .*virt2$" "$(ip -n c2 -4 addr show dev virt2)"
+need R ip neigh flush dev eth1
+check "the promoted address answers" R ping -c 1 -W 2 198.51.100.6
+check_eq "no 'not steered here' warning about either" "" "$(klog_new | grep 'not steered here')"
+
 # Many addresses on one child: all 200 are held, and all answer.
 for i in $(seq 10 209); do echo "203.0.113.$i"; done >"$T_TMP/many"
 sed 's|^\(.*\)$|addr add \1/32 dev virt2|' "$T_TMP/many" >"$T_TMP/batch"
 need ip -n c2 -batch "$T_TMP/batch"
 need R ip route add 203.0.113.0/24 dev eth1
-need ip -n c2 route add 198.51.100.0/24 dev virt2
+need ip -n c2 route replace 198.51.100.0/24 dev virt2
 check_eq "virt2 holds the 200 addresses" 200 "$(ip -n c2 -4 addr show dev virt2 | grep -c 'inet 203')"
 check_eq "all 200 answer from the other host" 200 \
 	"$(R "$SWEEP" --from 198.51.100.1 $(cat "$T_TMP/many") | wc -l)"
