@@ -1,7 +1,7 @@
 #!/bin/bash
 # virt0 follows its parent: carrier (the parent's link and its admin state),
 # MTU (and can never exceed it), MAC address. Its own MAC can't be changed.
-. "$(dirname "$0")/lib.sh"
+. "${0%/*}/lib.sh"
 
 topo_init
 ipv6_off

@@ -4,7 +4,7 @@
 # working; a parent that goes (deleted, or unplugged under traffic) takes
 # all its children with it at once, in every namespace, and nothing waits
 # for a reference.
-. "$(dirname "$0")/lib.sh"
+. "${0%/*}/lib.sh"
 
 topo_init
 ipv6_off

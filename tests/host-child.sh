@@ -5,7 +5,7 @@
 # capture shows none of it. The egress hook that does it is on the parent
 # only while the parent has children. Needs netfilter egress hooks (5.16
 # and later).
-. "$(dirname "$0")/lib.sh"
+. "${0%/*}/lib.sh"
 
 if ! kernel_at_least 5 16; then
 	echo "1..0 # SKIP no netfilter egress hook before 5.16 ($(uname -r))"

@@ -12,7 +12,7 @@
 # Not in the CI for that reason: make check-install runs it alone.
 # virt-once
 # virt-timeout: 3000
-. "$(dirname "$0")/lib.sh"
+. "${0%/*}/lib.sh"
 
 if [ "$VIRT_SUITE" != host ]; then
 	echo "1..0 # SKIP DKMS needs the kernel's headers usable here ($VIRT_SUITE kernel)"

@@ -6,7 +6,7 @@
 # clients and ARP probes, whose broadcasts come from no address;
 # allmulticast; IPv6 with extension headers; netconsole. Runs against
 # ipvlan too (VIRT_CHILD_KIND=ipvlan): what only virt has is skipped there.
-. "$(dirname "$0")/lib.sh"
+. "${0%/*}/lib.sh"
 
 topo_addressed
 rmac=$(R cat /sys/class/net/eth1/address)

@@ -7,7 +7,7 @@
 # that don't fit in the port's queue are counted (port_bc_dropped). Runs
 # against ipvlan and macvlan too (VIRT_CHILD_KIND), which defer their
 # copies the same way.
-. "$(dirname "$0")/lib.sh"
+. "${0%/*}/lib.sh"
 
 topo_addressed
 n=1000

@@ -6,7 +6,7 @@
 # jumbo and random bytes. The machine stays healthy and the counters add
 # up: every frame the parent received was steered, passed or dropped by
 # the demux, every malformed one was counted so and none steered.
-. "$(dirname "$0")/lib.sh"
+. "${0%/*}/lib.sh"
 
 topo_addressed
 need R sysctl -qw net.ipv6.conf.eth1.disable_ipv6=0
