@@ -4,7 +4,8 @@
 # with the host's tagged traffic left alone and children on the VLAN
 # device); bonds as parents; a child as a bridge port (refused); DHCP
 # clients and ARP probes, whose broadcasts come from no address;
-# allmulticast; IPv6 with extension headers; netconsole. Runs against
+# allmulticast; IPv6 with extension headers; a neighbour that changes its
+# MAC; netconsole. Runs against
 # ipvlan too (VIRT_CHILD_KIND=ipvlan): what only virt has is skipped there.
 . "${0%/*}/lib.sh"
 
@@ -130,6 +131,23 @@ need ip netns exec c1 sysctl -qw net.ipv6.conf.v1.disable_ipv6=0
 need ip -n c1 addr add 2001:db8:2::2/64 dev v1 nodad
 check "a fragmented IPv6 ping (fragment headers) reaches the child" \
 	R ping -6 -c 2 -i 0.2 -W 2 -s 3000 2001:db8:2::2
+
+# A neighbour that changes its MAC says so to everyone (arp_notify: a
+# gratuitous ARP; ndisc_notify: an unsolicited NA to ff02::1). The child
+# has to hear it, or it keeps sending to the old MAC, which the other
+# host's NIC no longer takes. (ARP ignores news about an entry made less
+# than a second ago: locktime.)
+need ip netns exec c1 ping -c 1 -W 2 198.51.100.1
+need ip netns exec c1 ping -6 -c 1 -W 2 2001:db8:2::1
+sleep 1.2
+need R sysctl -qw net.ipv4.conf.eth1.arp_notify=1 net.ipv6.conf.eth1.ndisc_notify=1
+need R ip link set eth1 address 02:00:00:00:00:e1
+v1_knows() { ip -n c1 neigh show "$1" dev v1 | grep -q "lladdr 02:00:00:00:00:e1 "; }
+check "the other host changes its MAC: the child's neighbour entry follows (ARP)" \
+	wait_for 5 v1_knows 198.51.100.1
+check "... and for IPv6 (unsolicited NA)" wait_for 5 v1_knows 2001:db8:2::1
+check "the child reaches it at its new MAC" ip netns exec c1 ping -c 1 -W 2 198.51.100.1
+need R ip link set eth1 address "$rmac"
 
 # netconsole on a child: refused with a message, rather than a warning
 # from the parent's transmit path, run with IRQs off (the log scan would
