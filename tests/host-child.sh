@@ -14,10 +14,22 @@ fi
 topo_addressed
 modprobe -q nfnetlink_hook
 # egress_hooks: the hooks on eth0's egress, "FUNCTION MODULE" a line.
-egress_hooks() { "$(dirname "$0")/nfhooks.py" eth0; }
-need egress_hooks
+# nfnetlink_hook lists egress hooks on 6.12 (the one of 6.1 answers
+# EINVAL): where it can't, the hook checks are left out, saying so.
+egress_hooks() { "${0%/*}/nfhooks.py" eth0; }
+if kernel_at_least 6 12; then
+	need egress_hooks
+	hooks=yes
+elif ! out=$(egress_hooks 2>&1); then
+	diag "this kernel doesn't list egress hooks ($out): their checks are left out"
+	hooks=
+else
+	hooks=yes
+fi
+# hook_check DESC EXPECTED: eth0's egress hooks are EXPECTED, where listed.
+hook_check() { [ -z "$hooks" ] || check_eq "$1" "$2" "$(egress_hooks)"; }
 need modprobe virt_full
-check_eq "with the module loaded and no child, eth0 has no egress hook" "" "$(egress_hooks)"
+hook_check "with the module loaded and no child, eth0 has no egress hook" ""
 need sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0
 need ip addr add 2001:db8:1::1/64 dev eth0 nodad
 child virt1 eth0 c1
@@ -57,7 +69,7 @@ check_eq "the wire saw none of it" 0 \
 check "the other host still reaches virt1" R ping -c 1 -W 2 198.51.100.2
 check "virt1 counted frames delivered locally" \
 	test "$(ethstat virt1 rx_local c1)" -gt 0
-check_eq "with a child, eth0 has our egress hook" "virt_host_out virt_full" "$(egress_hooks)"
+hook_check "with a child, eth0 has our egress hook" "virt_host_out virt_full"
 need ip -n c1 link del virt1
-check_eq "the last child gone, eth0 has none again" "" "$(egress_hooks)"
+hook_check "the last child gone, eth0 has none again" ""
 done_testing
