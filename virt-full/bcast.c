@@ -84,17 +84,29 @@ drop:
 	virt_port_stats_inc(port, VIRT_PORT_BC_DROPPED);
 }
 
-/* A copy (@nskb) of a queued frame, for @child. BHs off. */
-static int virt_bc_give(struct virt_dev *child, struct sk_buff *nskb,
-			bool sent)
+/*
+ * A copy (@nskb) of a queued frame, handed to @child's stack right here,
+ * as tun does from process context (BHs off): through no receive backlog,
+ * so a thousand copies can't overflow one. (netif_rx() and a
+ * local_bh_enable() after each copy drained the backlog on 6.12; before
+ * 6.5, a busy ksoftirqd keeps softirqs from running there, and a storm
+ * filled it.) False if the copy was dropped before the stack, too big for
+ * the child's MTU: the core counts that in the child's rx_dropped.
+ */
+static bool virt_bc_give(struct virt_dev *child, struct sk_buff *nskb,
+			 bool sent)
 {
 	memset(nskb->cb, 0, sizeof(nskb->cb));
-	/* dev_forward_skb() scrubs when it crosses namespaces. */
-	if (sent)
-		return dev_forward_skb(child->dev, nskb);
-	virt_rx_cross(nskb, child->dev);
-	nskb->dev = child->dev;
-	return netif_rx(nskb);
+	if (sent) {
+		/* Scrubs when it crosses namespaces, sets the protocol. */
+		if (__dev_forward_skb(child->dev, nskb))
+			return false;
+	} else {
+		virt_rx_cross(nskb, child->dev);
+		nskb->dev = child->dev;
+	}
+	netif_receive_skb(nskb);
+	return true;
 }
 
 /* The copies of one queued frame. Under RCU. */
@@ -113,14 +125,14 @@ static void virt_bc_deliver(struct virt_port *port, struct sk_buff *skb)
 		if (child == from || !netif_running(child->dev) ||
 		    !test_bit(bit, child->mc_filter))
 			continue;
-		/* Counters are per CPU; enabling BHs after each copy runs
-		 * the backlog it went into.
+		/* BHs off: the counters are per CPU, and the stack expects
+		 * them off; on again after each copy, for the softirqs.
 		 */
 		local_bh_disable();
 		nskb = skb_clone(skb, GFP_ATOMIC);
 		if (!nskb)
 			virt_stats_inc(child, VIRT_DROP_CLONE);
-		else if (virt_bc_give(child, nskb, sent) == NET_RX_SUCCESS)
+		else if (virt_bc_give(child, nskb, sent))
 			virt_stats_rx(child, len, mcast, VIRT_RX_COPY);
 		else
 			virt_stats_inc(child, VIRT_DROP_BACKLOG);

@@ -166,7 +166,10 @@ static void virt_get_stats64(struct net_device *dev,
 	stats->multicast = sum[VIRT_RX_MULTICAST];
 	stats->tx_packets = sum[VIRT_TX_PACKETS];
 	stats->tx_bytes = sum[VIRT_TX_BYTES];
-	stats->rx_dropped = sum[VIRT_DROP_CLONE] + sum[VIRT_DROP_BACKLOG];
+	/* Not DROP_BACKLOG: netif_rx() and dev_forward_skb() count those in
+	 * the device's own rx_dropped, which dev_get_stats() adds.
+	 */
+	stats->rx_dropped = sum[VIRT_DROP_CLONE];
 	stats->tx_dropped = sum[VIRT_DROP_MALFORMED] + sum[VIRT_DROP_TX] +
 			    sum[VIRT_DROP_MIRROR_TX] + sum[VIRT_DROP_SPOOF];
 }

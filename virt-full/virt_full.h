@@ -68,7 +68,8 @@ enum virt_stat {
 	VIRT_DROP_DOWN,		/* for us while down: left to the parent */
 	VIRT_DROP_CLONE,	/* no memory for a copy */
 	VIRT_DROP_BACKLOG,	/* a copy not delivered: the backlog full,
-				 * or bigger than the child's MTU
+				 * or bigger than the child's MTU (the core
+				 * counts these in rx_dropped too)
 				 */
 	VIRT_DROP_MALFORMED,	/* sent without an Ethernet header */
 	VIRT_DROP_TX,		/* refused by the parent or the sibling */
