@@ -14,8 +14,8 @@ note() { echo "vm: $*" >&2; }
 # has none of procps (sysctl, pkill), iproute2 or python3.
 VIRT_HOST_PKGS=(
 	qemu-system-x86 busybox-static cpio xz-utils zstd kmod procps
-	iproute2 iputils-ping net-tools ethtool tcpdump iperf3 bridge-utils
-	python3 python3-scapy perl make gcc bc flex bison libelf-dev
+	iproute2 iputils-ping net-tools ethtool tcpdump iperf3 bridge-utils nftables
+	python3 python3-scapy perl make gcc build-essential bc flex bison libelf-dev
 	sparse linux-source-6.12 dpkg-dev debootstrap
 	dkms dh-dkms debhelper fakeroot lintian python3-matplotlib
 )
