@@ -186,13 +186,14 @@ wait_for() {
 }
 
 # still CMD...: CMD's output once two readings half a second apart agree
-# (at most 10 s): counters read after the last late frame has arrived.
-# Fails, after printing the last reading, if they never agree: callers
-# check that (x=$(still ...) || nok ...), a count still moving is no count.
+# (at most STILL_LIMIT seconds, 10 unless the caller says): counters read
+# after the last late frame has arrived. Fails, after printing the last
+# reading, if they never agree: callers check that
+# (x=$(still ...) || nok ...), a count still moving is no count.
 still() {
-	local a b
+	local a b end=$((SECONDS + ${STILL_LIMIT:-10}))
 	b=$("$@")
-	for _ in $(seq 20); do
+	while [ "$SECONDS" -lt "$end" ]; do
 		sleep 0.5
 		a=$b
 		b=$("$@")

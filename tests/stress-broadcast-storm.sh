@@ -57,7 +57,9 @@ wait "$lo"
 check "the other host sent its $storm broadcasts" test "$(pktgen_sent eth1)" -ge "$storm"
 check "eth0 received them" test $(($(counter eth0 rx_packets) - e0)) -ge "$storm"
 check_match "pings over loopback meanwhile: none lost" " 0% packet loss" "$(cat "$T_TMP/lo")"
-g1=$(still children_got) || nok "the children's counters settle"
+# The work item may still be copying when the storm ends: half a million
+# copies take minutes on the debug kernel. Counted once they stop moving.
+g1=$(STILL_LIMIT=900 still children_got) || nok "the children's counters settle"
 check_eq "the storm overflowed no receive backlog (softnet_stat)" 0 $(($(softnet_drops) - drops0))
 if is_virt; then
 	# Each broadcast reached each child, was dropped there and counted,
