@@ -3,7 +3,7 @@
 # reaches a child in another namespace and the child reaches the parent's
 # addresses, IPv4 and IPv6, ping and TCP, both ways; the other host's
 # capture shows none of it. The egress hook that does it is on the parent
-# only while the parent has children. Needs netfilter egress hooks (5.16
+# only while a child is in another namespace, or a mirror sees the output. Needs netfilter egress hooks (5.16
 # and later).
 . "${0%/*}/lib.sh"
 
@@ -11,6 +11,7 @@ if ! kernel_at_least 5 16; then
 	echo "1..0 # SKIP no netfilter egress hook before 5.16 ($(uname -r))"
 	exit 0
 fi
+export IP_LIB_DIR=$VIRT_BUILD/iproute2	# mode mirror, mirror-tx
 topo_addressed
 modprobe -q nfnetlink_hook
 # egress_hooks: the hooks on eth0's egress, "FUNCTION MODULE" a line.
@@ -30,6 +31,16 @@ fi
 hook_check() { [ -z "$hooks" ] || check_eq "$1" "$2" "$(egress_hooks)"; }
 need modprobe virt_full
 hook_check "with the module loaded and no child, eth0 has no egress hook" ""
+# The hook only for a child in another namespace: the host's stack
+# reaches the addresses of its own namespace without the parent.
+need ip link add link eth0 name virt9 type virt
+hook_check "a child in the host's own namespace: no egress hook" ""
+need ip netns add c9
+need ip link set virt9 netns c9
+hook_check "moved to another namespace, it brings the hook" "virt_host_out virt_full"
+need ip -n c9 link set virt9 netns 1
+hook_check "moved back, the hook goes" ""
+need ip link del virt9
 need sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0
 need ip addr add 2001:db8:1::1/64 dev eth0 nodad
 child virt1 eth0 c1
@@ -70,6 +81,23 @@ check "the other host still reaches virt1" R ping -c 1 -W 2 198.51.100.2
 check "virt1 counted frames delivered locally" \
 	test "$(ethstat virt1 rx_local c1)" -gt 0
 hook_check "with a child, eth0 has our egress hook" "virt_host_out virt_full"
+# A child's frames skip netfilter's egress on the parent only where ours
+# is its only hook: a user's own chain there sees them, as with ipvlan.
+need nft add table netdev t
+need nft add chain netdev t out "{ type filter hook egress device eth0 priority 0; }"
+need nft add rule netdev t out ip saddr 198.51.100.2 icmp type echo-request counter
+check "virt1 in c1 pings the other host" ip netns exec c1 ping -c 3 -i 0.2 -W 2 198.51.100.1
+check_match "a user's nftables egress chain on eth0 saw its 3 requests" \
+	"counter packets 3 " "$(nft list chain netdev t out)"
+need nft delete table netdev t
 need ip -n c1 link del virt1
 hook_check "the last child gone, eth0 has none again" ""
+# A mirror that sees the parent's output needs the hook too, only then.
+need ip link add link eth0 name mirror0 type virt mode mirror
+hook_check "a mirror without mirror-tx: no hook" ""
+need ip link set mirror0 type virt mirror-tx on
+hook_check "mirror-tx on: the hook" "virt_host_out virt_full"
+need ip link set mirror0 type virt mirror-tx off
+hook_check "mirror-tx off: no hook" ""
+need ip link del mirror0
 done_testing

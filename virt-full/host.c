@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The parent's own output, seen by a netfilter egress hook on the parent
- * while it has children. An rx_handler only sees what the parent
+ * while it has a child in another namespace or a mirror with mirror-tx
+ * (virt_host_sync()). An rx_handler only sees what the parent
  * receives; this is how the host and its children talk without the wire:
  *
- *  - a frame of the host's for a child (unicast to our shared MAC and a
- *    child's address, an ARP request or neighbour solicitation for one)
- *    is delivered to that child alone, locally, in whatever namespace;
+ *  - a frame of the host's for a child in another namespace (unicast to
+ *    our shared MAC and a child's address, an ARP request or neighbour
+ *    solicitation for one) is delivered to that child alone, locally
+ *    (the host's stack reaches the addresses of its own namespace, its
+ *    children's included, without the parent);
  *  - a broadcast or multicast frame of the host's goes to the wire and,
  *    as copies, to the children listening;
  *  - a mirror child with mirror-tx sees a copy of all of the output,
@@ -71,11 +74,45 @@ static unsigned int virt_host_out(void *priv, struct sk_buff *skb,
 	return NF_ACCEPT;
 }
 
-/* With the port, and again after the parent changed namespace. RTNL. */
-int virt_host_attach(struct virt_port *port)
+/*
+ * Does the port need the hook? Only for a child in another namespace than
+ * the parent's (the host's stack reaches the addresses of its own
+ * namespace without the parent's output), or for a mirror that asked to
+ * see the output. Otherwise no hook, and no transmit on the machine pays
+ * for one. RTNL.
+ */
+static bool virt_host_needed(const struct virt_port *port)
+{
+	const struct net *net = dev_net(port->dev);
+	const struct virt_dev *c;
+
+	if (port->dev->reg_state != NETREG_REGISTERED)
+		return false;	/* going, or moving between namespaces */
+	list_for_each_entry(c, &port->mirrors, pnode)
+		if (READ_ONCE(c->mirror_tx))
+			return true;
+	list_for_each_entry(c, &port->children, pnode)
+		if (!net_eq(dev_net(c->dev), net))
+			return true;
+	return false;
+}
+
+/*
+ * The hook on the parent exactly while it is needed: after a child came,
+ * went or changed namespace, a mirror's mirror-tx changed, or the parent
+ * moved. Fails only to register it. RTNL.
+ */
+int virt_host_sync(struct virt_port *port)
 {
 	int err;
 
+	if (virt_host_needed(port) == port->egress_on)
+		return 0;
+	if (port->egress_on) {
+		nf_unregister_net_hook(dev_net(port->dev), &port->egress);
+		port->egress_on = false;
+		return 0;
+	}
 	port->egress.hook = virt_host_out;
 	port->egress.pf = NFPROTO_NETDEV;
 	port->egress.hooknum = NF_NETDEV_EGRESS;
@@ -97,7 +134,7 @@ void virt_host_detach(struct virt_port *port)
 
 #else
 
-int virt_host_attach(struct virt_port *port)
+int virt_host_sync(struct virt_port *port)
 {
 	return 0;
 }

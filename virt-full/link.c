@@ -333,6 +333,9 @@ static int virt_link_attach(struct net_device *dev, struct net_device *parent,
 		goto err_unregister;
 	list_add_tail_rcu(&child->pnode, virt_is_mirror(child) ?
 			  &child->port->mirrors : &child->port->children);
+	err = virt_host_sync(child->port);
+	if (err)
+		goto err_unlink;
 	virt_follow_operstate(parent, dev);
 	/* Without a carrier event operstate would stay UNKNOWN. */
 	linkwatch_fire_event(dev);
@@ -340,6 +343,9 @@ static int virt_link_attach(struct net_device *dev, struct net_device *parent,
 		 virt_is_mirror(child) ? " (mirror)" : "");
 	return 0;
 
+err_unlink:
+	list_del_rcu(&child->pnode);
+	netdev_upper_dev_unlink(parent, dev);
 err_unregister:
 	/* ndo_uninit leaves the port; the core frees the device. */
 	unregister_netdevice(dev);
@@ -501,6 +507,7 @@ static void virt_dellink(struct net_device *dev, struct list_head *head)
 	list_del_rcu(&child->pnode);
 	if (!virt_is_mirror(child))
 		virt_bc_filter_update(child->port);
+	virt_host_sync(child->port);	/* only unregisters */
 	unregister_netdevice_queue(dev, head);
 	netdev_upper_dev_unlink(child->parent, dev);
 }
@@ -519,7 +526,20 @@ static int virt_changelink(struct net_device *dev, struct nlattr *tb[],
 			   struct nlattr *data[],
 			   struct netlink_ext_ack *extack)
 {
-	return virt_link_options(netdev_priv(dev), data, false, extack);
+	struct virt_dev *child = netdev_priv(dev);
+	bool mirror_tx = child->mirror_tx;
+	int err;
+
+	err = virt_link_options(child, data, false, extack);
+	if (err || mirror_tx == child->mirror_tx)
+		return err;
+	/* mirror-tx on needs the egress hook; off may let it go. */
+	err = virt_host_sync(child->port);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "Could not hook the parent's output");
+		WRITE_ONCE(child->mirror_tx, mirror_tx);
+	}
+	return err;
 }
 
 static size_t virt_get_size(const struct net_device *dev)

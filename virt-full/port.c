@@ -49,17 +49,13 @@ static int virt_port_create(struct net_device *parent)
 		goto err_free;
 	virt_bc_port_init(port);
 	netdev_hold(parent, &port->dev_tracker, GFP_KERNEL);
+	/* The egress hook comes with the children that need it. */
 	err = netdev_rx_handler_register(parent, virt_port_handle_frame, port);
 	if (err)
 		goto err_put;
-	err = virt_host_attach(port);
-	if (err)
-		goto err_rx_handler;
 	pr_debug("%s: port created\n", parent->name);
 	return 0;
 
-err_rx_handler:
-	netdev_rx_handler_unregister(parent);
 err_put:
 	netdev_put(parent, &port->dev_tracker);
 	virt_addr_port_destroy(port);
@@ -133,6 +129,15 @@ static int virt_port_event(struct notifier_block *nb, unsigned long event,
 	struct virt_port *port;
 	LIST_HEAD(kill);
 
+	/* A child that moved to another namespace may need the hook now,
+	 * or no longer (its first registration is virt_link_attach()'s).
+	 */
+	if (event == NETDEV_REGISTER && virt_is_child(dev)) {
+		child = netdev_priv(dev);
+		if (child->port && virt_host_sync(child->port))
+			netdev_warn(dev, "the host can't reach it locally in this namespace\n");
+		return NOTIFY_DONE;
+	}
 	if (!virt_is_port(dev))
 		return NOTIFY_DONE;
 	port = virt_port_get_rtnl(dev);
@@ -157,7 +162,7 @@ static int virt_port_event(struct notifier_block *nb, unsigned long event,
 		unregister_netdevice_many(&kill);
 		break;
 	case NETDEV_REGISTER:
-		if (!port->egress_on && virt_host_attach(port))
+		if (virt_host_sync(port))
 			netdev_warn(dev, "host and children can't talk locally in this namespace\n");
 		break;
 	default:

@@ -271,7 +271,7 @@ void virt_bc_port_init(struct virt_port *port);
 void virt_bc_port_destroy(struct virt_port *port);
 
 /* host.c APIs: the parent's output, seen by a netfilter egress hook. */
-int virt_host_attach(struct virt_port *port);
+int virt_host_sync(struct virt_port *port);
 void virt_host_detach(struct virt_port *port);
 
 static inline bool virt_is_mirror(const struct virt_dev *child)
