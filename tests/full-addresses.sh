@@ -79,7 +79,14 @@ need ip -n c2 link set virt2 up
 need R ip neigh flush dev eth1	# forget the failed resolution
 check "virt2 up: its address answers" R ping -c 2 -W 2 198.51.100.3
 need ip -n c2 link set virt2 down
+# The other host knows virt2's MAC now: its echo requests come unicast,
+# no ARP first, and take the demux's short way.
+need R ip neigh replace 198.51.100.3 lladdr "$(mac eth0)" dev eth1 nud permanent
+down0=$(ethstat virt2 drop_down c2)
 check_fails "virt2 down again: silent again" R ping -c 2 -W 1 198.51.100.3
+check_eq "virt2 down again: both echo requests counted in drop_down" 2 \
+	$(($(ethstat virt2 drop_down c2) - down0))
+need R ip neigh del 198.51.100.3 dev eth1
 need ip -n c2 link set virt2 up
 
 # Removed: no longer steered; the address can go to a sibling.

@@ -13,6 +13,9 @@ need R ip addr add 2001:db8:1::2/64 dev eth1 nodad
 need R ip addr add 2001:db8:2::1/64 dev eth1 nodad
 need ip addr add 192.0.2.1/24 dev eth0
 need ip addr add 2001:db8:1::1/64 dev eth0 nodad
+# An address of eth0's that ends as one of virt1's (::7): the same slot
+# of the demux's address filter, which virt1's address holds alone.
+need ip addr add 2001:db8:1::5:0:7/64 dev eth0 nodad
 
 check "ip link add link eth0 name virt1 type virt" \
 	ip link add link eth0 name virt1 type virt
@@ -23,6 +26,7 @@ check_match "ip -d link names the kind" "^ +virt " "$info"
 check_eq "virt1 has eth0's MAC" "$(mac eth0)" "$(mac virt1)"
 need ip addr add 198.51.100.2/24 dev virt1
 need ip addr add 2001:db8:2::2/64 dev virt1
+need ip addr add 2001:db8:2::7/64 dev virt1 nodad
 need ip link set virt1 up
 check "virt1's IPv6 addresses pass DAD" \
 	wait_for 10 sh -c '! ip -6 addr show dev virt1 tentative | grep -q inet6'
@@ -37,6 +41,8 @@ check "remote reaches eth0 over IPv4" R ping -c 3 -i 0.2 -W 2 192.0.2.1
 check "remote reaches virt1 over IPv4" R ping -c 3 -i 0.2 -W 2 198.51.100.2
 check "remote reaches eth0 over IPv6" R ping -6 -c 3 -i 0.2 -W 2 2001:db8:1::1
 check "remote reaches virt1 over IPv6" R ping -6 -c 3 -i 0.2 -W 2 2001:db8:2::2
+check "remote reaches eth0 at an address that ends as virt1's" \
+	R ping -6 -c 3 -i 0.2 -W 2 2001:db8:1::5:0:7
 R ping -q -c 20 -i 0.05 -W 2 192.0.2.1 >"$T_TMP/p0" 2>&1 &
 p0=$!
 R ping -q -c 20 -i 0.05 -W 2 198.51.100.2 >"$T_TMP/p1" 2>&1
@@ -48,7 +54,7 @@ check "tcpdump -i eth0 ran to the last echo request" \
 check "tcpdump -i virt1 ran to the last echo request" \
 	cap_stop virt1 23 'icmp[icmptype] == icmp-echo and dst host 198.51.100.2'
 check_eq "tcpdump -i virt1 sees none of eth0's pings" 0 \
-	"$(cap_count virt1 'icmp or icmp6 and (host 192.0.2.1 or host 2001:db8:1::1)')"
+	"$(cap_count virt1 'icmp or icmp6 and (host 192.0.2.1 or host 2001:db8:1::1 or host 2001:db8:1::5:0:7)')"
 check_eq "tcpdump -i virt1 sees its own 23 IPv4 echo requests" 23 \
 	"$(cap_count virt1 'icmp[icmptype] == icmp-echo and dst host 198.51.100.2')"
 check_eq "tcpdump -i virt1 sees its own 3 IPv6 echo requests" 3 \

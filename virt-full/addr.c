@@ -10,7 +10,9 @@
  * up or down, so a duplicate is found in O(1) whoever holds it; the demux
  * delivers only to a child that is up. Beside the table, the port's
  * address filter counts the addresses by their last bits, which lets the
- * demux pass most of the parent's own frames without hashing. A mirror
+ * demux pass most of the parent's own frames without hashing, and keeps
+ * the address of each slot that holds one alone, which the demux finds
+ * without hashing too. A mirror
  * child's addresses are its own business: they steer nothing and
  * conflict with nothing.
  */
@@ -47,20 +49,30 @@ void virt_addr_port_destroy(struct virt_port *port)
 	rhashtable_destroy(&port->addrs);
 }
 
-/* Count @ip in or out of the address filter. Caller holds addrs_lock. */
-static void virt_addr_filter_add(struct virt_port *port,
-				 const struct in6_addr *ip, int n)
+/*
+ * Count @a in (@n 1) or out (-1) of the address filter, and keep its
+ * slot's sole address: @a if it came alone; none otherwise, as after a
+ * removal that leaves one (finding that one would take a search; the
+ * table finds it). Caller holds addrs_lock.
+ */
+static void virt_addr_filter_add(struct virt_port *port, struct virt_addr *a,
+				 int n)
 {
-	u32 *slot = &port->addr_filter[virt_addr_slot(ip)];
+	unsigned int slot = virt_addr_slot(&a->ip);
+	u32 count = port->addr_filter[slot] + n;
 
-	WRITE_ONCE(*slot, *slot + n);
+	WRITE_ONCE(port->addr_filter[slot], count);
+	if (n > 0 && count == 1)
+		rcu_assign_pointer(port->addr_sole[slot], a);
+	else
+		RCU_INIT_POINTER(port->addr_sole[slot], NULL);
 }
 
 /* Caller holds port->addrs_lock. */
 static void virt_addr_unlink(struct virt_port *port, struct virt_addr *a)
 {
 	rhashtable_remove_fast(&port->addrs, &a->node, virt_addr_params);
-	virt_addr_filter_add(port, &a->ip, -1);
+	virt_addr_filter_add(port, a, -1);
 	list_del(&a->anode);
 	call_rcu(&a->rcu, virt_addr_free_rcu);
 }
@@ -90,7 +102,7 @@ static int virt_addr_add(struct virt_dev *child, const struct in6_addr *ip)
 	} else if (old) {
 		err = old->child == child ? 0 : -EEXIST;
 	} else {
-		virt_addr_filter_add(port, ip, 1);
+		virt_addr_filter_add(port, a, 1);
 		list_add_tail(&a->anode, &child->addrs);
 		a = NULL;
 	}

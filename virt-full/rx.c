@@ -21,9 +21,12 @@
 
 #include "virt_full.h"
 
-/* The IPv4 header at @off from skb->data. */
-static enum virt_key virt_key_ipv4(struct sk_buff *skb, unsigned int off,
-				   struct in6_addr *key, struct in6_addr *src)
+/* The IPv4 header at @off from skb->data. Inlined: the demux's own
+ * frames, the parent's and the children's, are mostly IPv4.
+ */
+static __always_inline enum virt_key
+virt_key_ipv4(struct sk_buff *skb, unsigned int off, struct in6_addr *key,
+	      struct in6_addr *src)
 {
 	const struct iphdr *iph;
 	unsigned int len;
@@ -123,9 +126,9 @@ static enum virt_key virt_key_ipv6(struct sk_buff *skb, unsigned int off,
  * not NULL, the frame's source address goes there (:: if it has none).
  * May pull, so header pointers taken before the call are stale after it.
  */
-enum virt_key virt_get_key(struct sk_buff *skb, __be16 proto,
-			   unsigned int off, struct in6_addr *key,
-			   struct in6_addr *src)
+static __always_inline enum virt_key
+__virt_get_key(struct sk_buff *skb, __be16 proto, unsigned int off,
+	       struct in6_addr *key, struct in6_addr *src)
 {
 	BUILD_BUG_ON(sizeof(struct iphdr) > VIRT_KEY_MAX_PULL ||
 		     sizeof(struct arphdr) + 2 * (ETH_ALEN + 4) > VIRT_KEY_MAX_PULL);
@@ -140,6 +143,14 @@ enum virt_key virt_get_key(struct sk_buff *skb, __be16 proto,
 		return virt_key_ipv6(skb, off, key, src);
 	}
 	return VIRT_KEY_NONE;
+}
+
+/* For tx.c and host.c; the demux below has its own copy, inlined. */
+enum virt_key virt_get_key(struct sk_buff *skb, __be16 proto,
+			   unsigned int off, struct in6_addr *key,
+			   struct in6_addr *src)
+{
+	return __virt_get_key(skb, proto, off, key, src);
 }
 
 /*
@@ -185,6 +196,18 @@ static rx_handler_result_t virt_rx_steer(struct virt_port *port,
 		      k == VIRT_KEY_DADDR ? VIRT_RX_ADDR : VIRT_RX_ARP_NDP);
 	virt_port_stats_inc(port, VIRT_PORT_STEERED);
 	return RX_HANDLER_ANOTHER;
+}
+
+/* The frame *pskb points to is @child's: made ours, and steered. */
+static __always_inline rx_handler_result_t
+virt_rx_take(struct virt_port *port, struct virt_dev *child,
+	     struct sk_buff **pskb, enum virt_key k)
+{
+	struct sk_buff *skb = virt_rx_unshare(port, pskb);
+
+	if (!skb)
+		return RX_HANDLER_CONSUMED;
+	return virt_rx_steer(port, child, skb, k);
 }
 
 /*
@@ -246,15 +269,74 @@ static void virt_rx_multicast(struct virt_port *port, struct sk_buff *skb)
 	virt_bc_enqueue(port, skb, NULL, false);
 }
 
+/* What the short way found (virt_rx_fast()). */
+enum virt_fast {
+	VIRT_FAST_NONE,		/* nothing: the whole way decides */
+	VIRT_FAST_PARENT,	/* no child's, nor malformed: the parent's */
+	VIRT_FAST_CHILD,	/* for the address alone in its slot */
+};
+
 /*
- * The receive handler on the parent. Called under rcu_read_lock() from
- * __netif_receive_skb_core(), after the parent's taps and before any
- * protocol handler.
+ * The short way, for @skb unicast to our MAC with its IP header in the
+ * linear part: read in place, no key built, and for most frames no hash.
+ * A well formed IPv4 or IPv6 header whose destination's slot in the
+ * address filter counts none is the parent's, and the demux would only
+ * count it passed: the parent's own traffic, nearly all it receives. One
+ * whose destination is its slot's sole address (*sole then) is that
+ * child's. Anything else takes the whole way.
  */
-rx_handler_result_t virt_port_handle_frame(struct sk_buff **pskb)
+static __always_inline enum virt_fast
+virt_rx_fast(const struct virt_port *port, const struct sk_buff *skb,
+	     struct virt_addr **sole)
+{
+	const struct ipv6hdr *ip6h = NULL;
+	const struct iphdr *iph = NULL;
+	struct virt_addr *a;
+	unsigned int len, slot;
+	__be32 last;
+
+	switch (skb->protocol) {
+	case htons(ETH_P_IP):
+		iph = (const struct iphdr *)skb->data;
+		if (skb_headlen(skb) < sizeof(*iph) || iph->ihl < 5 ||
+		    iph->version != 4)
+			return VIRT_FAST_NONE;
+		len = ntohs(iph->tot_len);
+		if (len < iph->ihl * 4 || len > skb->len)
+			return VIRT_FAST_NONE;
+		last = iph->daddr;
+		break;
+	case htons(ETH_P_IPV6):
+		ip6h = (const struct ipv6hdr *)skb->data;
+		if (skb_headlen(skb) < sizeof(*ip6h) || ip6h->version != 6 ||
+		    ipv6_addr_is_multicast(&ip6h->daddr))
+			return VIRT_FAST_NONE;
+		len = ntohs(ip6h->payload_len);
+		if (!len || len > skb->len - sizeof(*ip6h))
+			return VIRT_FAST_NONE;
+		last = ip6h->daddr.s6_addr32[3];
+		break;
+	default:
+		return VIRT_FAST_NONE;
+	}
+	slot = virt_addr_slot_last(last);
+	if (!READ_ONCE(port->addr_filter[slot]))
+		return VIRT_FAST_PARENT;
+	a = rcu_dereference(port->addr_sole[slot]);
+	if (!a)
+		return VIRT_FAST_NONE;
+	if (iph ? !ipv6_addr_v4mapped(&a->ip) || a->ip.s6_addr32[3] != last :
+		  !ipv6_addr_equal(&a->ip, &ip6h->daddr))
+		return VIRT_FAST_NONE;
+	*sole = a;
+	return VIRT_FAST_CHILD;
+}
+
+/* The demux, for every frame that may be a child's or a mirror's. */
+static noinline rx_handler_result_t virt_rx_demux(struct sk_buff **pskb,
+						  struct virt_port *port)
 {
 	struct sk_buff *skb = *pskb;
-	struct virt_port *port;
 	struct virt_dev *child;
 	struct in6_addr key;
 	enum virt_key k;
@@ -265,7 +347,6 @@ rx_handler_result_t virt_port_handle_frame(struct sk_buff **pskb)
 	 */
 	if (unlikely(skb->pkt_type == PACKET_LOOPBACK))
 		return RX_HANDLER_PASS;
-	port = virt_port_get_rcu(skb->dev);
 	if (!list_empty(&port->mirrors))
 		virt_mirror(port, skb, false);
 
@@ -290,15 +371,11 @@ rx_handler_result_t virt_port_handle_frame(struct sk_buff **pskb)
 			return RX_HANDLER_CONSUMED;
 	}
 
-	k = virt_get_key(skb, skb->protocol, 0, &key, NULL);
+	k = __virt_get_key(skb, skb->protocol, 0, &key, NULL);
 	if (k >= VIRT_KEY_DADDR) {
 		child = virt_addr_lookup_rcu(port, &key);
-		if (child) {
-			skb = virt_rx_unshare(port, pskb);
-			if (!skb)
-				return RX_HANDLER_CONSUMED;
-			return virt_rx_steer(port, child, skb, k);
-		}
+		if (child)
+			return virt_rx_take(port, child, pskb, k);
 	} else if (unlikely(k == VIRT_KEY_BAD)) {
 		virt_port_stats_inc(port, VIRT_PORT_MALFORMED);
 	}
@@ -307,4 +384,38 @@ rx_handler_result_t virt_port_handle_frame(struct sk_buff **pskb)
 pass:
 	virt_port_stats_inc(port, VIRT_PORT_PASSED);
 	return RX_HANDLER_PASS;
+}
+
+/*
+ * The receive handler on the parent. Called under rcu_read_lock() from
+ * __netif_receive_skb_core(), after the parent's taps and before any
+ * protocol handler.
+ */
+rx_handler_result_t virt_port_handle_frame(struct sk_buff **pskb)
+{
+	struct sk_buff *skb = *pskb;
+	struct virt_port *port = virt_port_get_rcu(skb->dev);
+
+	/* Frames for the mirrors, VLAN frames, broadcast and multicast
+	 * take the whole way; unicast IP, mostly, the short one.
+	 */
+	struct virt_addr *a;
+
+	if (likely(skb->pkt_type == PACKET_HOST && list_empty(&port->mirrors) &&
+		   !skb_vlan_tag_present(skb))) {
+		switch (virt_rx_fast(port, skb, &a)) {
+		case VIRT_FAST_PARENT:
+			virt_port_stats_inc(port, VIRT_PORT_PASSED);
+			return RX_HANDLER_PASS;
+		case VIRT_FAST_CHILD:
+			/* Down: the whole way counts it, and passes it. */
+			if (likely(netif_running(a->child->dev)))
+				return virt_rx_take(port, a->child, pskb,
+						    VIRT_KEY_DADDR);
+			break;
+		case VIRT_FAST_NONE:
+			break;
+		}
+	}
+	return virt_rx_demux(pskb, port);
 }

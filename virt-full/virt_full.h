@@ -119,6 +119,12 @@ struct virt_port {
 	 * saves a lookup that races with the change anyway).
 	 */
 	u32 addr_filter[VIRT_ADDR_FILTER_SIZE];
+	/* The address of each slot that counts exactly one, as it came;
+	 * NULL where a slot counts more, none, or one left by a removal
+	 * (the table finds those). Most lookups need no hashing then.
+	 * Written under addrs_lock, read under RCU.
+	 */
+	struct virt_addr __rcu *addr_sole[VIRT_ADDR_FILTER_SIZE];
 	struct ida ida;			/* children's dev_id */
 	struct virt_port_pcpu_stats __percpu *stats;
 	struct nf_hook_ops egress;	/* the parent's output (host.c) */
@@ -309,28 +315,39 @@ static const struct rhashtable_params virt_addr_params = {
 	.automatic_shrinking	= true,
 };
 
+/* The address filter's slot of an address whose last word is @last. */
+static inline unsigned int virt_addr_slot_last(__be32 last)
+{
+	return be32_to_cpu(last) & (VIRT_ADDR_FILTER_SIZE - 1);
+}
+
 /* The address filter's slot of @ip: the host's end of the address. */
 static inline unsigned int virt_addr_slot(const struct in6_addr *ip)
 {
-	return be32_to_cpu(ip->s6_addr32[3]) & (VIRT_ADDR_FILTER_SIZE - 1);
+	return virt_addr_slot_last(ip->s6_addr32[3]);
 }
 
 /*
- * The child that holds @ip and is up, or NULL. The address filter answers
- * first, so that most frames that are not for a child cost no hashing. A
- * frame for a child that is down is counted there, and left to the parent.
- * Caller holds RCU.
+ * The child that holds @ip and is up, or NULL. The slot's sole address
+ * answers first, then the address filter, so that most frames cost no
+ * hashing: those for a child whose address is alone in its slot, and
+ * those not for a child at all. A frame for a child that is down is
+ * counted there, and left to the parent. Caller holds RCU.
  */
 static inline struct virt_dev *virt_addr_lookup_rcu(struct virt_port *port,
 						    const struct in6_addr *ip)
 {
+	unsigned int slot = virt_addr_slot(ip);
 	struct virt_addr *a;
 
-	if (!READ_ONCE(port->addr_filter[virt_addr_slot(ip)]))
-		return NULL;
-	a = rhashtable_lookup(&port->addrs, ip, virt_addr_params);
-	if (!a)
-		return NULL;
+	a = rcu_dereference(port->addr_sole[slot]);
+	if (!a || !ipv6_addr_equal(&a->ip, ip)) {
+		if (!READ_ONCE(port->addr_filter[slot]))
+			return NULL;
+		a = rhashtable_lookup(&port->addrs, ip, virt_addr_params);
+		if (!a)
+			return NULL;
+	}
 	if (unlikely(!netif_running(a->child->dev))) {
 		virt_stats_inc(a->child, VIRT_DROP_DOWN);
 		return NULL;
