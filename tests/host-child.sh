@@ -53,6 +53,20 @@ need ip -6 route add 2001:db8:2::2/128 dev eth0
 need ip -n c1 route add 192.0.2.0/24 dev virt1
 need ip -n c1 -6 route add 2001:db8:1::/64 dev virt1
 
+# The host's own broadcasts reach a child in another namespace (through
+# the egress hook), and no copy is made for one in the host's own, which
+# shares its stack (and would drop them: their source is its own),
+# whatever other children there are.
+need ip link add link eth0 name virt9 type virt
+need ip link set virt9 up
+copies9=$(ethstat virt9 rx_copy)
+udp_listen -n c1 b_virt1 4100 --dev virt1
+need "$UDP" send 255.255.255.255 4100 3 --dev eth0
+check "the host's broadcasts reach virt1 in c1" udp_count_is b_virt1 3
+check_eq "... and no copy is made for virt9, in the host's namespace" 0 \
+	$(($(ethstat virt9 rx_copy) - copies9))
+need ip link del virt9
+
 cap_start wire eth1 remote
 check "the host pings virt1 in c1" ping -c 3 -i 0.2 -W 2 198.51.100.2
 check "virt1 in c1 pings the host" ip netns exec c1 ping -c 3 -i 0.2 -W 2 192.0.2.1

@@ -125,6 +125,12 @@ static void virt_bc_deliver(struct virt_port *port, struct sk_buff *skb)
 		if (child == from || !netif_running(child->dev) ||
 		    !test_bit(bit, child->mc_filter))
 			continue;
+		/* The host's own: for children in other namespaces only, whom
+		 * the egress hook serves (host.c); one in the host's shares
+		 * its stack, whatever other children there are.
+		 */
+		if (sent && !from && !virt_host_needs(port, child))
+			continue;
 		/* BHs off: the counters are per CPU, and the stack expects
 		 * them off; on again after each copy, for the softirqs.
 		 */

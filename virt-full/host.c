@@ -75,32 +75,43 @@ static unsigned int virt_host_out(void *priv, struct sk_buff *skb,
 }
 
 /*
- * Does the port need the hook? Only for a child in another namespace than
- * the parent's (the host's stack reaches the addresses of its own
- * namespace without the parent's output), or for a mirror that asked to
- * see the output. Otherwise no hook, and no transmit on the machine pays
- * for one. RTNL.
+ * Does @c need the hook on @port's parent? A child in another namespace
+ * than the parent's does: the host reaches it through the parent's
+ * output (the host's stack reaches the addresses of its own namespace
+ * without the parent). So does a mirror that asked to see the output.
+ * RTNL, or RCU (bcast.c: a child moving meanwhile may miss a copy).
+ */
+bool virt_host_needs(const struct virt_port *port, const struct virt_dev *c)
+{
+	if (virt_is_mirror(c))
+		return READ_ONCE(c->mirror_tx);
+	return !net_eq(dev_net(c->dev), dev_net(port->dev));
+}
+
+/*
+ * Does the port need the hook? Otherwise no hook, and no transmit on the
+ * machine pays for one (a registered egress hook turns on a static key
+ * that every transmit tests). RTNL.
  */
 static bool virt_host_needed(const struct virt_port *port)
 {
-	const struct net *net = dev_net(port->dev);
 	const struct virt_dev *c;
 
 	if (port->dev->reg_state != NETREG_REGISTERED)
 		return false;	/* going, or moving between namespaces */
 	list_for_each_entry(c, &port->mirrors, pnode)
-		if (READ_ONCE(c->mirror_tx))
+		if (virt_host_needs(port, c))
 			return true;
 	list_for_each_entry(c, &port->children, pnode)
-		if (!net_eq(dev_net(c->dev), net))
+		if (virt_host_needs(port, c))
 			return true;
 	return false;
 }
 
 /*
  * The hook on the parent exactly while it is needed: after a child came,
- * went or changed namespace, a mirror's mirror-tx changed, or the parent
- * moved. Fails only to register it. RTNL.
+ * changed namespace, a mirror's mirror-tx changed, or the parent moved.
+ * Fails only to register it; it is tried again at the next change. RTNL.
  */
 int virt_host_sync(struct virt_port *port)
 {
@@ -109,8 +120,7 @@ int virt_host_sync(struct virt_port *port)
 	if (virt_host_needed(port) == port->egress_on)
 		return 0;
 	if (port->egress_on) {
-		nf_unregister_net_hook(dev_net(port->dev), &port->egress);
-		port->egress_on = false;
+		virt_host_detach(port);
 		return 0;
 	}
 	port->egress.hook = virt_host_out;
@@ -124,6 +134,13 @@ int virt_host_sync(struct virt_port *port)
 	return err;
 }
 
+/* After a child went: the hook goes if nothing needs it now. RTNL. */
+void virt_host_put(struct virt_port *port)
+{
+	if (port->egress_on && !virt_host_needed(port))
+		virt_host_detach(port);
+}
+
 /* Before the port goes, or the parent leaves its namespace. RTNL. */
 void virt_host_detach(struct virt_port *port)
 {
@@ -134,9 +151,18 @@ void virt_host_detach(struct virt_port *port)
 
 #else
 
+bool virt_host_needs(const struct virt_port *port, const struct virt_dev *c)
+{
+	return false;
+}
+
 int virt_host_sync(struct virt_port *port)
 {
 	return 0;
+}
+
+void virt_host_put(struct virt_port *port)
+{
 }
 
 void virt_host_detach(struct virt_port *port)

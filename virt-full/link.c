@@ -324,6 +324,7 @@ static int virt_link_attach(struct net_device *dev, struct net_device *parent,
 	child->dev = dev;
 	child->parent = parent;
 	INIT_LIST_HEAD(&child->addrs);
+	INIT_LIST_HEAD(&child->pnode);	/* empty until published */
 	err = register_netdevice(dev);
 	*registered = !err;
 	if (err)
@@ -333,8 +334,9 @@ static int virt_link_attach(struct net_device *dev, struct net_device *parent,
 		goto err_unregister;
 	list_add_tail_rcu(&child->pnode, virt_is_mirror(child) ?
 			  &child->port->mirrors : &child->port->children);
+	/* Fails the child only if it is one that needs the hook. */
 	err = virt_host_sync(child->port);
-	if (err)
+	if (err && virt_host_needs(child->port, child))
 		goto err_unlink;
 	virt_follow_operstate(parent, dev);
 	/* Without a carrier event operstate would stay UNKNOWN. */
@@ -507,7 +509,7 @@ static void virt_dellink(struct net_device *dev, struct list_head *head)
 	list_del_rcu(&child->pnode);
 	if (!virt_is_mirror(child))
 		virt_bc_filter_update(child->port);
-	virt_host_sync(child->port);	/* only unregisters */
+	virt_host_put(child->port);
 	unregister_netdevice_queue(dev, head);
 	netdev_upper_dev_unlink(child->parent, dev);
 }
@@ -527,17 +529,24 @@ static int virt_changelink(struct net_device *dev, struct nlattr *tb[],
 			   struct netlink_ext_ack *extack)
 {
 	struct virt_dev *child = netdev_priv(dev);
-	bool mirror_tx = child->mirror_tx;
+	bool mirror_tx = child->mirror_tx, forward = child->forward;
+	bool spoofchk = child->spoofchk;
 	int err;
 
 	err = virt_link_options(child, data, false, extack);
 	if (err || mirror_tx == child->mirror_tx)
 		return err;
-	/* mirror-tx on needs the egress hook; off may let it go. */
+	if (!child->mirror_tx) {
+		virt_host_put(child->port);
+		return 0;
+	}
+	/* mirror-tx on needs the egress hook: all or nothing. */
 	err = virt_host_sync(child->port);
 	if (err) {
 		NL_SET_ERR_MSG(extack, "Could not hook the parent's output");
 		WRITE_ONCE(child->mirror_tx, mirror_tx);
+		WRITE_ONCE(child->forward, forward);
+		WRITE_ONCE(child->spoofchk, spoofchk);
 	}
 	return err;
 }

@@ -130,11 +130,12 @@ static int virt_port_event(struct notifier_block *nb, unsigned long event,
 	LIST_HEAD(kill);
 
 	/* A child that moved to another namespace may need the hook now,
-	 * or no longer (its first registration is virt_link_attach()'s).
+	 * or no longer (its first registration, before it is on a list,
+	 * is virt_link_attach()'s).
 	 */
 	if (event == NETDEV_REGISTER && virt_is_child(dev)) {
 		child = netdev_priv(dev);
-		if (child->port && virt_host_sync(child->port))
+		if (!list_empty(&child->pnode) && virt_host_sync(child->port))
 			netdev_warn(dev, "the host can't reach it locally in this namespace\n");
 		return NOTIFY_DONE;
 	}

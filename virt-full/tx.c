@@ -44,26 +44,6 @@ static netdev_tx_t virt_tx_drop(struct virt_dev *child, struct sk_buff *skb,
 	return NETDEV_TX_OK;
 }
 
-/*
- * The parent's egress hook (host.c) leaves a child's frame alone unless a
- * mirror wants a copy of it: where ours is the only egress hook on the
- * parent and it has no mirror, the frame skips netfilter's egress and
- * saves the hook's call. Where another hook is there (a user's nftables
- * egress chain on the parent), the frame goes through them all, as the
- * parent's own do. Under rcu_read_lock_bh().
- */
-static void virt_tx_skip_hook(const struct virt_port *port,
-			      struct sk_buff *skb)
-{
-#if VIRT_EGRESS_HOOK && IS_ENABLED(CONFIG_NETFILTER_SKIP_EGRESS)
-	const struct nf_hook_entries *e;
-
-	e = rcu_dereference_bh(port->dev->nf_hooks_egress);
-	if (e && e->num_hook_entries == 1 && list_empty(&port->mirrors))
-		nf_skip_egress(skb, true);
-#endif
-}
-
 /* Out through the parent, which queues, segments and checksums. */
 static netdev_tx_t virt_tx_wire(struct virt_dev *child, struct sk_buff *skb)
 {
@@ -75,7 +55,6 @@ static netdev_tx_t virt_tx_wire(struct virt_dev *child, struct sk_buff *skb)
 	if (!net_eq(dev_net(child->dev), dev_net(child->parent)))
 		skb_scrub_packet(skb, true);
 	skb->dev = child->parent;
-	virt_tx_skip_hook(child->port, skb);
 	prev = __this_cpu_read(virt_xmit_port);
 	__this_cpu_write(virt_xmit_port, child->port);
 	ret = dev_queue_xmit(skb);

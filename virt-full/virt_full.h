@@ -277,7 +277,9 @@ void virt_bc_port_init(struct virt_port *port);
 void virt_bc_port_destroy(struct virt_port *port);
 
 /* host.c APIs: the parent's output, seen by a netfilter egress hook. */
+bool virt_host_needs(const struct virt_port *port, const struct virt_dev *c);
 int virt_host_sync(struct virt_port *port);
+void virt_host_put(struct virt_port *port);
 void virt_host_detach(struct virt_port *port);
 
 static inline bool virt_is_mirror(const struct virt_dev *child)
