@@ -77,8 +77,10 @@ bail() { echo "Bail out! $*"; exit 1; }
 # need CMD...: set-up step that must work, or the test bails out.
 need() { "$@" >"$T_LOG" 2>&1 || { cat "$T_LOG"; bail "set-up failed: $*"; }; }
 
-# The debug kernel has kmemleak; the Debian kernels don't.
-kmemleak_expected() { [[ $VIRT_ABI == *-virtdbg-* ]]; }
+# The suite's own debug kernel (KASAN, lockdep, kmemleak); the Debian
+# kernels have no kmemleak.
+debug_kernel() { [[ $VIRT_ABI == *-virtdbg-* ]]; }
+kmemleak_expected() { debug_kernel; }
 
 # parent_unregisters: unbind eth0's driver, which unregisters eth0 and so
 # waits for every reference to it: one that a port or child kept would

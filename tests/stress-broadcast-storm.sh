@@ -1,9 +1,9 @@
 #!/bin/bash
 # A thousand children on one parent, and the other host sends a storm of
 # broadcasts: every child listening gets a copy of each, made by a work
-# item that lets the CPU's receive backlog drain between copies, so that
-# the storm overflows no backlog and the traffic that goes through it
-# (loopback here; veth, what children send each other) loses nothing. Copies
+# item and handed to the child's stack through no receive backlog, so
+# that the storm overflows no backlog and the traffic that goes through
+# it (loopback here; veth, what children send each other) loses nothing. Copies
 # that don't fit in the port's queue are counted (port_bc_dropped). Runs
 # against ipvlan and macvlan too (VIRT_CHILD_KIND), which defer their
 # copies the same way.
@@ -12,6 +12,13 @@
 topo_addressed
 n=1000
 storm=$(scaled 2000 500)	# 4 ms apart
+# The debug kernel, emulated, is some thirty times slower at making,
+# copying for and deleting children: there, a quarter of the children
+# and a fifth of the storm (25000 copies), through the same paths.
+if debug_kernel; then
+	n=250
+	storm=$((storm / 5))
+fi
 # One ip -batch: an ip process per device would take minutes.
 for i in $(seq "$n"); do
 	echo "link add link eth0 name s$i type $(child_type)"
@@ -31,14 +38,11 @@ softnet_drops() {
 		n += v } END { print n + 0 }' /proc/net/softnet_stat
 }
 # children_got: every child's received frames and copies it could not
-# take (sysfs, no process per child: there are a thousand).
+# take (sysfs, one process for all: there are a thousand).
 children_got() {
-	local sum=0 i
-	for i in $(seq "$n"); do
-		sum=$((sum + $(<"/sys/class/net/s$i/statistics/rx_packets") +
-			$(<"/sys/class/net/s$i/statistics/rx_dropped")))
-	done
-	echo "$sum"
+	awk '{ n += $1 } END { print n + 0 }' \
+		/sys/class/net/s[0-9]*/statistics/rx_packets \
+		/sys/class/net/s[0-9]*/statistics/rx_dropped
 }
 # A receive backlog a third of the default, so that copies made in one go
 # (a thousand per broadcast) would overflow it for sure.
