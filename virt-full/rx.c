@@ -269,67 +269,77 @@ static void virt_rx_multicast(struct virt_port *port, struct sk_buff *skb)
 	virt_bc_enqueue(port, skb, NULL, false);
 }
 
-/* What the short way found (virt_rx_fast()). */
-enum virt_fast {
-	VIRT_FAST_NONE,		/* nothing: the whole way decides */
-	VIRT_FAST_PARENT,	/* no child's, nor malformed: the parent's */
-	VIRT_FAST_CHILD,	/* for the address alone in its slot */
-};
-
 /*
- * The short way, for @skb unicast to our MAC with its IP header in the
- * linear part: read in place, no key built, and for most frames no hash.
- * A well formed IPv4 or IPv6 header whose destination's slot in the
- * address filter counts none is the parent's, and the demux would only
- * count it passed: the parent's own traffic, nearly all it receives. One
- * whose destination is its slot's sole address (*sole then) is that
- * child's. Anything else takes the whole way.
+ * The unicast IPv4 or IPv6 destination of @skb, its header in the linear
+ * part and well formed: the IPv6 one in @daddr6 (NULL for IPv4), and its
+ * last word, or the IPv4 one, in @daddr4; false for anything else.
+ * Read in place: no pull, no copy of the header.
  */
-static __always_inline enum virt_fast
-virt_rx_fast(const struct virt_port *port, const struct sk_buff *skb,
-	     struct virt_addr **sole)
+static __always_inline bool virt_rx_daddr(const struct sk_buff *skb,
+					  const struct in6_addr **daddr6,
+					  __be32 *daddr4)
 {
-	const struct ipv6hdr *ip6h = NULL;
-	const struct iphdr *iph = NULL;
-	struct virt_addr *a;
-	unsigned int len, slot;
-	__be32 last;
+	const struct ipv6hdr *ip6h;
+	const struct iphdr *iph;
+	unsigned int len;
 
 	switch (skb->protocol) {
 	case htons(ETH_P_IP):
 		iph = (const struct iphdr *)skb->data;
 		if (skb_headlen(skb) < sizeof(*iph) || iph->ihl < 5 ||
 		    iph->version != 4)
-			return VIRT_FAST_NONE;
+			return false;
 		len = ntohs(iph->tot_len);
 		if (len < iph->ihl * 4 || len > skb->len)
-			return VIRT_FAST_NONE;
-		last = iph->daddr;
-		break;
+			return false;
+		*daddr6 = NULL;
+		*daddr4 = iph->daddr;
+		return true;
 	case htons(ETH_P_IPV6):
 		ip6h = (const struct ipv6hdr *)skb->data;
 		if (skb_headlen(skb) < sizeof(*ip6h) || ip6h->version != 6 ||
 		    ipv6_addr_is_multicast(&ip6h->daddr))
-			return VIRT_FAST_NONE;
+			return false;
 		len = ntohs(ip6h->payload_len);
 		if (!len || len > skb->len - sizeof(*ip6h))
-			return VIRT_FAST_NONE;
-		last = ip6h->daddr.s6_addr32[3];
-		break;
-	default:
-		return VIRT_FAST_NONE;
+			return false;
+		*daddr6 = &ip6h->daddr;
+		*daddr4 = ip6h->daddr.s6_addr32[3];
+		return true;
 	}
-	slot = virt_addr_slot_last(last);
-	if (!READ_ONCE(port->addr_filter[slot]))
-		return VIRT_FAST_PARENT;
-	a = rcu_dereference(port->addr_sole[slot]);
-	if (!a)
-		return VIRT_FAST_NONE;
-	if (iph ? !ipv6_addr_v4mapped(&a->ip) || a->ip.s6_addr32[3] != last :
-		  !ipv6_addr_equal(&a->ip, &ip6h->daddr))
-		return VIRT_FAST_NONE;
-	*sole = a;
-	return VIRT_FAST_CHILD;
+	return false;
+}
+
+/*
+ * The short way's frames whose destination (@daddr6, or else the IPv4
+ * @daddr4) has a slot in the address filter that holds addresses: the
+ * slot's sole address answers, or else the table. A child's that is up
+ * takes it; for a child that is down it is counted there and passed, as
+ * the demux does.
+ */
+static noinline rx_handler_result_t
+virt_rx_addressed(struct sk_buff **pskb, struct virt_port *port,
+		  const struct in6_addr *daddr6, __be32 daddr4)
+{
+	struct virt_addr *a;
+	struct in6_addr key;
+
+	a = rcu_dereference(port->addr_sole[virt_addr_slot_last(daddr4)]);
+	if (!a || (daddr6 ? !ipv6_addr_equal(&a->ip, daddr6) :
+			    !ipv6_addr_v4mapped(&a->ip) ||
+			    a->ip.s6_addr32[3] != daddr4)) {
+		if (daddr6)
+			key = *daddr6;
+		else
+			ipv6_addr_set_v4mapped(daddr4, &key);
+		a = rhashtable_lookup(&port->addrs, &key, virt_addr_params);
+	}
+	if (a && likely(netif_running(a->child->dev)))
+		return virt_rx_take(port, a->child, pskb, VIRT_KEY_DADDR);
+	if (a)
+		virt_stats_inc(a->child, VIRT_DROP_DOWN);
+	virt_port_stats_inc(port, VIRT_PORT_PASSED);
+	return RX_HANDLER_PASS;
 }
 
 /* The demux, for every frame that may be a child's or a mirror's. */
@@ -395,27 +405,23 @@ rx_handler_result_t virt_port_handle_frame(struct sk_buff **pskb)
 {
 	struct sk_buff *skb = *pskb;
 	struct virt_port *port = virt_port_get_rcu(skb->dev);
+	const struct in6_addr *daddr6;
+	__be32 daddr4;
 
-	/* Frames for the mirrors, VLAN frames, broadcast and multicast
-	 * take the whole way; unicast IP, mostly, the short one.
+	/* The short way: unicast IP, well formed, its header in the linear
+	 * part, read in place, no key built. The parent's own traffic, by
+	 * the address filter, costs no stack frame here.
 	 */
-	struct virt_addr *a;
-
 	if (likely(skb->pkt_type == PACKET_HOST && list_empty(&port->mirrors) &&
-		   !skb_vlan_tag_present(skb))) {
-		switch (virt_rx_fast(port, skb, &a)) {
-		case VIRT_FAST_PARENT:
-			virt_port_stats_inc(port, VIRT_PORT_PASSED);
-			return RX_HANDLER_PASS;
-		case VIRT_FAST_CHILD:
-			/* Down: the whole way counts it, and passes it. */
-			if (likely(netif_running(a->child->dev)))
-				return virt_rx_take(port, a->child, pskb,
-						    VIRT_KEY_DADDR);
-			break;
-		case VIRT_FAST_NONE:
-			break;
-		}
+		   !skb_vlan_tag_present(skb) &&
+		   virt_rx_daddr(skb, &daddr6, &daddr4))) {
+		if (READ_ONCE(port->addr_filter[virt_addr_slot_last(daddr4)]))
+			return virt_rx_addressed(pskb, port, daddr6, daddr4);
+		virt_port_stats_inc(port, VIRT_PORT_PASSED);
+		return RX_HANDLER_PASS;
 	}
+	/* The rest (for the mirrors, VLANs, ARP, NDP, broadcast, multicast,
+	 * malformed or not linear) takes the whole way.
+	 */
 	return virt_rx_demux(pskb, port);
 }
