@@ -585,7 +585,8 @@ tcp_with_parent_offloads_off() {
 
 # iperf_mbps [NS] -- CLIENT_ARGS...: run an iperf3 client from NS ("root"
 # for the root namespace; "remote" by default) and print its throughput
-# in Mbit/s.
+# in Mbit/s, rounded up: any data through is at least 1 (the debug kernel
+# on a busy host can run below one).
 iperf_mbps() {
 	local ns=remote pfx
 	[ "$1" != -- ] && { ns=$1; shift; }
@@ -593,8 +594,8 @@ iperf_mbps() {
 	pfx=(ip netns exec "$ns")
 	[ "$ns" = root ] && pfx=()
 	"${pfx[@]}" iperf3 -J --connect-timeout 10000 "$@" 2>/dev/null | /usr/bin/python3 -S -c '
-import json, sys
-print(int(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))'
+import json, math, sys
+print(math.ceil(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))'
 }
 
 # --- containers ---------------------------------------------------------------
