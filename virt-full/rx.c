@@ -21,12 +21,9 @@
 
 #include "virt_full.h"
 
-/* The IPv4 header at @off from skb->data. Inlined: the demux's own
- * frames, the parent's and the children's, are mostly IPv4.
- */
-static __always_inline enum virt_key
-virt_key_ipv4(struct sk_buff *skb, unsigned int off, struct in6_addr *key,
-	      struct in6_addr *src)
+/* The IPv4 header at @off from skb->data. */
+static enum virt_key virt_key_ipv4(struct sk_buff *skb, unsigned int off,
+				   struct in6_addr *key, struct in6_addr *src)
 {
 	const struct iphdr *iph;
 	unsigned int len;
@@ -126,9 +123,9 @@ static enum virt_key virt_key_ipv6(struct sk_buff *skb, unsigned int off,
  * not NULL, the frame's source address goes there (:: if it has none).
  * May pull, so header pointers taken before the call are stale after it.
  */
-static __always_inline enum virt_key
-__virt_get_key(struct sk_buff *skb, __be16 proto, unsigned int off,
-	       struct in6_addr *key, struct in6_addr *src)
+enum virt_key virt_get_key(struct sk_buff *skb, __be16 proto,
+			   unsigned int off, struct in6_addr *key,
+			   struct in6_addr *src)
 {
 	BUILD_BUG_ON(sizeof(struct iphdr) > VIRT_KEY_MAX_PULL ||
 		     sizeof(struct arphdr) + 2 * (ETH_ALEN + 4) > VIRT_KEY_MAX_PULL);
@@ -143,14 +140,6 @@ __virt_get_key(struct sk_buff *skb, __be16 proto, unsigned int off,
 		return virt_key_ipv6(skb, off, key, src);
 	}
 	return VIRT_KEY_NONE;
-}
-
-/* For tx.c and host.c; the demux below has its own copy, inlined. */
-enum virt_key virt_get_key(struct sk_buff *skb, __be16 proto,
-			   unsigned int off, struct in6_addr *key,
-			   struct in6_addr *src)
-{
-	return __virt_get_key(skb, proto, off, key, src);
 }
 
 /*
@@ -313,31 +302,22 @@ static __always_inline bool virt_rx_daddr(const struct sk_buff *skb,
 /*
  * The short way's frames whose destination (@daddr6, or else the IPv4
  * @daddr4) has a slot in the address filter that holds addresses: the
- * slot's sole address answers, or else the table. A child's that is up
- * takes it; for a child that is down it is counted there and passed, as
- * the demux does.
+ * child that holds it takes it, as in the demux; else the parent.
  */
 static noinline rx_handler_result_t
 virt_rx_addressed(struct sk_buff **pskb, struct virt_port *port,
 		  const struct in6_addr *daddr6, __be32 daddr4)
 {
-	struct virt_addr *a;
+	struct virt_dev *child;
 	struct in6_addr key;
 
-	a = rcu_dereference(port->addr_sole[virt_addr_slot_last(daddr4)]);
-	if (!a || (daddr6 ? !ipv6_addr_equal(&a->ip, daddr6) :
-			    !ipv6_addr_v4mapped(&a->ip) ||
-			    a->ip.s6_addr32[3] != daddr4)) {
-		if (daddr6)
-			key = *daddr6;
-		else
-			ipv6_addr_set_v4mapped(daddr4, &key);
-		a = rhashtable_lookup(&port->addrs, &key, virt_addr_params);
-	}
-	if (a && likely(netif_running(a->child->dev)))
-		return virt_rx_take(port, a->child, pskb, VIRT_KEY_DADDR);
-	if (a)
-		virt_stats_inc(a->child, VIRT_DROP_DOWN);
+	if (daddr6)
+		key = *daddr6;
+	else
+		ipv6_addr_set_v4mapped(daddr4, &key);
+	child = virt_addr_lookup_rcu(port, &key);
+	if (child)
+		return virt_rx_take(port, child, pskb, VIRT_KEY_DADDR);
 	virt_port_stats_inc(port, VIRT_PORT_PASSED);
 	return RX_HANDLER_PASS;
 }
@@ -381,7 +361,7 @@ static noinline rx_handler_result_t virt_rx_demux(struct sk_buff **pskb,
 			return RX_HANDLER_CONSUMED;
 	}
 
-	k = __virt_get_key(skb, skb->protocol, 0, &key, NULL);
+	k = virt_get_key(skb, skb->protocol, 0, &key, NULL);
 	if (k >= VIRT_KEY_DADDR) {
 		child = virt_addr_lookup_rcu(port, &key);
 		if (child)
