@@ -11,7 +11,7 @@
 # newest kernel installed here, 6.12, as it would on a user's machine).
 # Not in the CI for that reason: make check-install runs it alone.
 # virt-once
-# virt-timeout: 3000
+# virt-timeout: 4200
 . "${0%/*}/lib.sh"
 
 if [ "$VIRT_SUITE" != host ]; then
