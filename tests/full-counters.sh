@@ -70,4 +70,23 @@ ping -b -c 1 -W 1 -s 1400 -I virt1 255.255.255.255 >/dev/null 2>&1
 one_dropped() { [ $(($(ethstat virt2 drop_backlog) - d0)) -eq 1 ]; }
 check "virt2 counts the copy it couldn't take in drop_backlog" wait_for 5 one_dropped
 check_eq "... and received nothing" 0 $(($(counter virt2 rx_packets) - r0))
+
+# port_steered is the children's rx_addr + rx_arp_ndp, summed when read
+# (no per-frame port counter): a child in another namespace counts, by
+# address and by ARP target, and a deleted child's frames stay counted.
+child virt3 eth0 c3
+need ip -n c3 addr add 198.51.100.3/24 dev virt3
+need ip -n c3 neigh replace 198.51.100.1 lladdr "$(R cat /sys/class/net/eth1/address)" \
+	dev virt3 nud permanent
+need R ip neigh replace 198.51.100.3 lladdr "$(mac eth0)" dev eth1 nud permanent
+st0=$(ethstat virt1 port_steered)
+check "remote pings virt3 in c3 20 times" R ping -q -c 20 -i 0.02 -W 2 198.51.100.3
+need R "$FRAMES" eth1 arp-probe 198.51.100.3 --count 2
+two_arp() { [ "$(ethstat virt3 rx_arp_ndp c3)" = 2 ]; }
+check "virt3 took the 2 ARP probes by target" wait_for 5 two_arp
+st1=$(ethstat virt1 port_steered)
+check_eq "port_steered counts virt3's 20 echo requests and 2 probes" 22 $((st1 - st0))
+need ip -n c3 link del virt3
+check_eq "port_steered neither falls nor rises when virt3 is deleted" "$st1" \
+	"$(ethstat virt1 port_steered)"
 done_testing

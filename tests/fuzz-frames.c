@@ -9,8 +9,10 @@
  * below, addressed to DST_MAC (our parent), to broadcast, to IPv6
  * multicast or to a random MAC. With "malformed" it sends only frames
  * whose IPv4, ARP or IPv6 header lies about itself, and only to DST_MAC or
- * broadcast, so that every one that arrives must be counted malformed and
- * none steered. Frames name CHILD_IPV4/CHILD_IPV6 or a random address, so
+ * broadcast, and to the children's addresses, so that every one that
+ * arrives is read by the demux and must be counted malformed, and none
+ * steered (one for an address no child holds is the parent's, unread).
+ * Otherwise frames name CHILD_IPV4/CHILD_IPV6 or a random address, so
  * that the demux's lookups both hit and miss. Built and run by
  * tests/stress-malformed-frames.sh inside the VM.
  */
@@ -95,10 +97,10 @@ static void put_eth(uint8_t *f, uint16_t type)
 	f[13] = type & 0xff;
 }
 
-/* Half the time a child's address, else a random one. */
+/* Half the time a child's address, else a random one ("all" only). */
 static void put_ip4(uint8_t *p)
 {
-	if (rnd() & 1)
+	if (malformed_only || rnd() & 1)
 		memcpy(p, child4, 4);
 	else
 		fill_random(p, 4);
@@ -106,7 +108,7 @@ static void put_ip4(uint8_t *p)
 
 static void put_ip6(uint8_t *p)
 {
-	if (rnd() & 1)
+	if (malformed_only || rnd() & 1)
 		memcpy(p, child6, 16);
 	else
 		fill_random(p, 16);

@@ -61,6 +61,21 @@ check_eq "... and v1, holding it untagged, got none of it" 0 $(($(c1 v1 rx_packe
 need ip route del 198.51.100.2/32 dev eth0.10
 need R ip addr del 198.51.100.2/32 dev eth1.10
 
+# A VLAN the parent has no device for: its frames reach the parent's
+# handler tagged (the tag beside the frame), and a frame on VLAN 20 for
+# v1's address is not v1's. eth0 promiscuous, or its NIC would drop the
+# VLAN it doesn't know; the frames are for its MAC all the same.
+need R ip link add link eth1 name eth1.20 type vlan id 20
+need R ip link set eth1.20 up
+need ip link set eth0 promisc on
+v1rx=$(c1 v1 rx_packets) e0rx=$(counter eth0 rx_packets)
+need R "$FRAMES" eth1.20 ping 198.51.100.1 198.51.100.2 --to "$(mac eth0)" --count 3
+sleep 1
+check "eth0 received the 3 pings on VLAN 20" test $(($(counter eth0 rx_packets) - e0rx)) -ge 3
+check_eq "v1 got none of them, though they are for its address (no eth0.20)" 0 \
+	$(($(c1 v1 rx_packets) - v1rx))
+need ip link set eth0 promisc off
+
 # A child's broadcasts from no address (a DHCP discover, an ARP probe):
 # each sibling hears each once, the sender never hears its own back, the
 # wire has it once. Neighbours pinned: no other broadcast in between.

@@ -5,7 +5,9 @@
 # past the end, IPv6 and NDP truncated before the target, VLAN-tagged,
 # jumbo and random bytes. The machine stays healthy and the counters add
 # up: every frame the parent received was steered, passed or dropped by
-# the demux, every malformed one was counted so and none steered.
+# the demux, every malformed one for a child's address was counted so
+# (the parent's own unicast IP, for no child's address, it leaves unread)
+# and none steered.
 . "${0%/*}/lib.sh"
 
 topo_addressed
@@ -43,7 +45,8 @@ snap() {
 }
 sum() { awk '{ n += $2 } END { print n }'; }
 
-# Lying headers only: every one that arrives is malformed, none steered.
+# Lying headers for the children's addresses only: every one that
+# arrives is read and malformed, none steered.
 snap s0
 read -r e0 st0 pa0 dr0 ma0 rx0 fc0 <<<"$s0"
 sent=$(fuzz $((total / 10)) malformed 1 | tee "$T_TMP/malformed.txt" | sum)
@@ -72,9 +75,9 @@ diag "$sent frames of every kind sent in $(($(date +%s) - start)) s, $((e2 - e1)
 check "at least $total frames were sent" test "$sent" -ge "$total"
 check_eq "every frame eth0 received went through the demux" $((e2 - e1 + fc2 - fc1)) \
 	$((st2 - st1 + pa2 - pa1 + dr2 - dr1))
+# (port_steered is the children's rx_addr + rx_arp_ndp, summed when read:
+# full-counters checks it against what was sent.)
 check "some were steered to virt1 (the good ones)" test $((st2 - st1)) -gt 0
-check_eq "what the port steered, virt1 received by address or target" \
-	$((st2 - st0)) $((rx2 - rx0))
 check "the malformed ones were counted" test $((ma2 - ma1)) -gt 0
 reasons_add_up virt1
 reasons_add_up virt2 c2

@@ -8,8 +8,10 @@
  * address go to that child alone. Broadcast and multicast go to the parent
  * and, as copies, to every child that is up and listening. Everything else
  * stays with the parent, malformed frames included: its own stack checks
- * and counts them. A header is read only after pskb_may_pull() says it is
- * there, and trusted only after its fields are checked.
+ * and counts them. A header is read only after pskb_may_pull() or
+ * skb_headlen() says it is there, and trusted only after its fields are
+ * checked; unicast IP whose destination's slot in the address filter holds
+ * no child's address is the parent's, its header read no further.
  */
 
 #include <linux/if_arp.h>
@@ -180,10 +182,10 @@ static rx_handler_result_t virt_rx_steer(struct virt_port *port,
 {
 	virt_rx_cross(skb, child->dev);
 	skb->dev = child->dev;
+	/* The port's port_steered too: link.c sums these. */
 	virt_stats_rx(child, skb->len + ETH_HLEN,
 		      skb->pkt_type == PACKET_MULTICAST,
 		      k == VIRT_KEY_DADDR ? VIRT_RX_ADDR : VIRT_RX_ARP_NDP);
-	virt_port_stats_inc(port, VIRT_PORT_STEERED);
 	return RX_HANDLER_ANOTHER;
 }
 
@@ -259,67 +261,67 @@ static void virt_rx_multicast(struct virt_port *port, struct sk_buff *skb)
 }
 
 /*
- * The unicast IPv4 or IPv6 destination of @skb, its header in the linear
- * part and well formed: the IPv6 one in @daddr6 (NULL for IPv4), and its
- * last word, or the IPv4 one, in @daddr4; false for anything else.
- * Read in place: no pull, no copy of the header.
+ * The last word of the IPv4 or IPv6 destination of @skb, if its header is
+ * in the linear part: what picks the address filter's slot. Nothing else
+ * of the header is read or trusted yet: a frame whose slot holds no
+ * address is the parent's, whatever the rest says (its stack checks).
  */
-static __always_inline bool virt_rx_daddr(const struct sk_buff *skb,
-					  const struct in6_addr **daddr6,
-					  __be32 *daddr4)
+static __always_inline bool virt_rx_daddr_last(const struct sk_buff *skb,
+					       __be32 *last)
 {
-	const struct ipv6hdr *ip6h;
-	const struct iphdr *iph;
-	unsigned int len;
-
 	switch (skb->protocol) {
 	case htons(ETH_P_IP):
-		iph = (const struct iphdr *)skb->data;
-		if (skb_headlen(skb) < sizeof(*iph) || iph->ihl < 5 ||
-		    iph->version != 4)
+		if (skb_headlen(skb) < sizeof(struct iphdr))
 			return false;
-		len = ntohs(iph->tot_len);
-		if (len < iph->ihl * 4 || len > skb->len)
-			return false;
-		*daddr6 = NULL;
-		*daddr4 = iph->daddr;
+		*last = ((const struct iphdr *)skb->data)->daddr;
 		return true;
 	case htons(ETH_P_IPV6):
-		ip6h = (const struct ipv6hdr *)skb->data;
-		if (skb_headlen(skb) < sizeof(*ip6h) || ip6h->version != 6 ||
-		    ipv6_addr_is_multicast(&ip6h->daddr))
+		/* Multicast (a neighbour advertisement to all nodes, sent
+		 * to our MAC by a bridge that converts multicast to unicast)
+		 * is steered by its target: the whole way.
+		 */
+		if (skb_headlen(skb) < sizeof(struct ipv6hdr) ||
+		    ipv6_addr_is_multicast(&((const struct ipv6hdr *)skb->data)->daddr))
 			return false;
-		len = ntohs(ip6h->payload_len);
-		if (!len || len > skb->len - sizeof(*ip6h))
-			return false;
-		*daddr6 = &ip6h->daddr;
-		*daddr4 = ip6h->daddr.s6_addr32[3];
+		*last = ((const struct ipv6hdr *)skb->data)->daddr.s6_addr32[3];
 		return true;
 	}
 	return false;
 }
 
 /*
- * The short way's frames whose destination (@daddr6, or else the IPv4
- * @daddr4) has a slot in the address filter that holds addresses: the
- * child that holds it takes it, as in the demux; else the parent.
+ * The destination of @skb, an IPv4 or unicast IPv6 frame whose header is
+ * in the linear part (virt_rx_daddr_last() said so), if it is untagged
+ * and the header well formed: the IPv6 one in @daddr6, or NULL for IPv4;
+ * false for anything else.
  */
-static noinline rx_handler_result_t
-virt_rx_addressed(struct sk_buff **pskb, struct virt_port *port,
-		  const struct in6_addr *daddr6, __be32 daddr4)
+static __always_inline bool virt_rx_daddr(const struct sk_buff *skb,
+					  const struct in6_addr **daddr6)
 {
-	struct virt_dev *child;
-	struct in6_addr key;
+	const struct ipv6hdr *ip6h;
+	const struct iphdr *iph;
+	unsigned int len;
 
-	if (daddr6)
-		key = *daddr6;
-	else
-		ipv6_addr_set_v4mapped(daddr4, &key);
-	child = virt_addr_lookup_rcu(port, &key);
-	if (child)
-		return virt_rx_take(port, child, pskb, VIRT_KEY_DADDR);
-	virt_port_stats_inc(port, VIRT_PORT_PASSED);
-	return RX_HANDLER_PASS;
+	if (skb_vlan_tag_present(skb))
+		return false;
+	if (skb->protocol == htons(ETH_P_IP)) {
+		iph = (const struct iphdr *)skb->data;
+		if (iph->ihl < 5 || iph->version != 4)
+			return false;
+		len = ntohs(iph->tot_len);
+		if (len < iph->ihl * 4 || len > skb->len)
+			return false;
+		*daddr6 = NULL;
+		return true;
+	}
+	ip6h = (const struct ipv6hdr *)skb->data;
+	if (ip6h->version != 6)
+		return false;
+	len = ntohs(ip6h->payload_len);
+	if (!len || len > skb->len - sizeof(*ip6h))
+		return false;
+	*daddr6 = &ip6h->daddr;
+	return true;
 }
 
 /* The demux, for every frame that may be a child's or a mirror's. */
@@ -377,6 +379,32 @@ pass:
 }
 
 /*
+ * The short way's frames whose destination (last word @last) has a slot
+ * in the address filter that holds addresses: checked now, and taken by
+ * the child that holds the destination, as in the demux; else the
+ * parent's. The rest takes the whole way.
+ */
+static noinline rx_handler_result_t
+virt_rx_addressed(struct sk_buff **pskb, struct virt_port *port, __be32 last)
+{
+	const struct in6_addr *daddr6;
+	struct virt_dev *child;
+	struct in6_addr key;
+
+	if (!virt_rx_daddr(*pskb, &daddr6))
+		return virt_rx_demux(pskb, port);
+	if (daddr6)
+		key = *daddr6;
+	else
+		ipv6_addr_set_v4mapped(last, &key);
+	child = virt_addr_lookup_rcu(port, &key);
+	if (child)
+		return virt_rx_take(port, child, pskb, VIRT_KEY_DADDR);
+	virt_port_stats_inc(port, VIRT_PORT_PASSED);
+	return RX_HANDLER_PASS;
+}
+
+/*
  * The receive handler on the parent. Called under rcu_read_lock() from
  * __netif_receive_skb_core(), after the parent's taps and before any
  * protocol handler.
@@ -385,23 +413,21 @@ rx_handler_result_t virt_port_handle_frame(struct sk_buff **pskb)
 {
 	struct sk_buff *skb = *pskb;
 	struct virt_port *port = virt_port_get_rcu(skb->dev);
-	const struct in6_addr *daddr6;
-	__be32 daddr4;
+	__be32 last;
 
-	/* The short way: unicast IP, well formed, its header in the linear
-	 * part, read in place, no key built. The parent's own traffic, by
-	 * the address filter, costs no stack frame here.
+	/* The short way: unicast IP, its header in the linear part. The
+	 * parent's own traffic leaves on the address filter, having cost
+	 * no stack frame and no header check here.
 	 */
 	if (likely(skb->pkt_type == PACKET_HOST && list_empty(&port->mirrors) &&
-		   !skb_vlan_tag_present(skb) &&
-		   virt_rx_daddr(skb, &daddr6, &daddr4))) {
-		if (READ_ONCE(port->addr_filter[virt_addr_slot_last(daddr4)]))
-			return virt_rx_addressed(pskb, port, daddr6, daddr4);
+		   virt_rx_daddr_last(skb, &last))) {
+		if (READ_ONCE(port->addr_filter[virt_addr_slot_last(last)]))
+			return virt_rx_addressed(pskb, port, last);
 		virt_port_stats_inc(port, VIRT_PORT_PASSED);
 		return RX_HANDLER_PASS;
 	}
-	/* The rest (for the mirrors, VLANs, ARP, NDP, broadcast, multicast,
-	 * malformed or not linear) takes the whole way.
+	/* The rest (for the mirrors, ARP, NDP, broadcast, multicast, or not
+	 * linear) takes the whole way.
 	 */
 	return virt_rx_demux(pskb, port);
 }

@@ -90,10 +90,18 @@ struct virt_pcpu_stats {
  * parent's stack (counted again, at the giving, in the last one).
  */
 enum virt_port_stat {
-	VIRT_PORT_STEERED,	/* handed whole to a child */
+	VIRT_PORT_STEERED,	/* handed whole to a child: not counted here
+				 * but in the child's own rx_addr and
+				 * rx_arp_ndp, one per-CPU block per frame;
+				 * summed when read (link.c)
+				 */
 	VIRT_PORT_PASSED,	/* left to the parent (copies aside) */
 	VIRT_PORT_DROPPED,	/* could not be unshared */
-	VIRT_PORT_MALFORMED,	/* of those passed: a header that lies */
+	VIRT_PORT_MALFORMED,	/* of those passed and read: a header that
+				 * lies (unicast IP whose slot in the
+				 * address filter holds no child's address
+				 * is passed unread)
+				 */
 	VIRT_PORT_FROM_CHILDREN, /* given to the parent's stack by a child */
 	VIRT_PORT_BC_DROPPED,	/* broadcasts left without the children's
 				 * copies: their queue was full
@@ -127,6 +135,7 @@ struct virt_port {
 	struct virt_addr __rcu *addr_sole[VIRT_ADDR_FILTER_SIZE];
 	struct ida ida;			/* children's dev_id */
 	struct virt_port_pcpu_stats __percpu *stats;
+	u64 steered_gone;		/* by children deleted since; RTNL */
 	struct nf_hook_ops egress;	/* the parent's output (host.c) */
 	bool egress_on;			/* RTNL */
 	struct sk_buff_head bc_queue;	/* frames waiting for copies (bcast.c) */
