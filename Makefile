@@ -10,6 +10,8 @@
 #   make dkms-install   register with DKMS, build and install for this kernel
 #   make dkms-remove    the reverse, for every kernel
 #   make deb            ../virt-dkms_VERSION_all.deb (a DKMS package)
+#   make examples       examples/virt-frames: your own program on a child's
+#                       frames (a TPACKET_V3 ring; see its header)
 #   make clean
 #
 # Testing (nothing is loaded into this machine's kernel: VMs do it):
@@ -50,6 +52,11 @@ iproute2/link_virt.so: iproute2/link_virt.c virt-full/uapi.h
 install-iproute2: iproute2/link_virt.so
 	install -D -m 0644 $< $(DESTDIR)$(IP_LIB_DIR)/link_virt.so
 
+examples: examples/virt-frames
+
+examples/virt-frames: examples/virt-frames.c
+	$(CC) -O2 -Wall -Wextra -o $@ $<
+
 dkms-install:
 	mkdir -p $(DKMS_SRC)
 	cp -r Kbuild Makefile dkms.conf compat.h stacked.h virt.c virt-full $(DKMS_SRC)/
@@ -88,7 +95,7 @@ clean:
 	rm -rf *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers \
 		virt-full/*.o virt-full/*.ko virt-full/*.mod virt-full/*.mod.c \
 		virt-full/.*.cmd virt-full/modules.order .tmp_versions \
-		iproute2/link_virt.so
+		iproute2/link_virt.so examples/virt-frames
 
-.PHONY: all modules install iproute2 install-iproute2 dkms-install dkms-remove deb check check-debug \
-	check-matrix check-install lint bench demo clean
+.PHONY: all modules install iproute2 install-iproute2 examples dkms-install dkms-remove deb check \
+	check-debug check-matrix check-install lint bench demo clean
