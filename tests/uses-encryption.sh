@@ -27,6 +27,7 @@ container_start c2
 # virt2 would land in the counts.
 need ip netns exec c2 sysctl -qw net.ipv6.conf.default.disable_ipv6=1
 child virt2 eth0 c2
+c2pid=$(ip netns pids c2)
 need C c2 ip addr add 198.51.100.3/24 dev virt2
 need C c2 ip addr add 203.0.113.2/32 dev lo
 rmac=$(R cat /sys/class/net/eth1/address)
@@ -54,25 +55,61 @@ esp_end() {
 		xfrm policy add src $theirs/32 dst $mine/32 dir in tmpl src $peer dst $me proto esp mode $mode
 	EOF
 }
-# sa_packets NS SRC DST: packets through the SA from SRC to DST, as
-# ip -s xfrm state counts them ("lifetime current"); NS "root" is the
-# host's namespace.
-sa_packets() {
+# sa_table NS: "SRC DST PACKETS" a line, for every SA in NS ("root": the
+# host's namespace), PACKETS as ip -s xfrm state counts them ("lifetime
+# current"). sa_packets TABLE SRC DST: one SA's, from such a table.
+sa_table() {
 	local pfx=(ip netns exec "$1")
 	[ "$1" = root ] && pfx=()
-	"${pfx[@]}" ip -s xfrm state list src "$2" dst "$3" |
-		awk '/lifetime current:/ { getline; gsub(/[(),]/, " "); print $3 }'
+	"${pfx[@]}" ip -s xfrm state |
+		awk '/^src / { s = $2; d = $4 }
+		/lifetime current:/ { getline; gsub(/[(),]/, " "); print s, d, $3 }'
 }
-# child_count DEV NS: "rx tx" packets of a child, for deltas.
-child_count() { echo "$(counter "$1" rx_packets "${2#root}") $(counter "$1" tx_packets "${2#root}")"; }
-# ran_to NAME COUNT FILTER DEV NS: once capture NAME holds COUNT frames
-# matching FILTER, read DEV's counters into $after and stop the capture,
-# at once: WireGuard's keepalive, ten seconds after the last packet, must
-# fall outside both or inside both. A test point.
+sa_packets() {
+	local s d p
+	while read -r s d p; do
+		[ "$s $d" = "$2 $3" ] && echo "$p"
+	done <<<"$1"
+}
+# netdev_counts DEV PID: DEV's packets, "RX TX", in the namespace of
+# process PID, from /proc/PID/net/dev into $counts, without starting a
+# process: ran_to times its readings to the microsecond.
+netdev_counts() {
+	local line f
+	counts=
+	while read -r line; do
+		# NAME: then 8 receive figures (bytes, packets, ...), 8 sent
+		read -r -a f <<<"${line/:/ }"
+		[ "${f[0]}" = "$1" ] && counts="${f[2]} ${f[10]}"
+	done <"/proc/$2/net/dev"
+}
+# ran_to NAME COUNT FILTER DEV PID: once capture NAME holds COUNT frames
+# matching FILTER, read DEV's counters into $after until two readings
+# half a second apart agree, and stop the capture. $read_at is the time
+# of the first of the two: the capture's frames up to it are the ones
+# the counters saw (a WireGuard keepalive, ten seconds after the last
+# packet, may come before the capture stops). A test point.
 ran_to() {
+	local prev
 	wait_for 10 cap_has "$1" "$2" "$3"
-	after=$(STILL_LIMIT=5 still child_count "$4" "$5")
+	read_at=$EPOCHREALTIME
+	netdev_counts "$4" "$5"
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		prev=$counts
+		sleep 0.5
+		netdev_counts "$4" "$5"
+		[ "$counts" = "$prev" ] && break
+		read_at=$EPOCHREALTIME
+		netdev_counts "$4" "$5"
+	done
+	after=$counts
 	check "the wire's capture ran to the end of the exchange" cap_stop "$1" "$2" "$3"
+}
+# cap_count_to NAME FILTER: the frames of capture NAME matching FILTER,
+# up to $read_at.
+cap_count_to() {
+	tcpdump -r "$T_TMP/$1.pcap" -n -tt "$2" 2>/dev/null |
+		awk -v t="$read_at" '$1 <= t { n++ } END { print n + 0 }'
 }
 # child_counted DEV CAPTURE ADDR: DEV's counters moved from $before to
 # $after by exactly the frames the capture saw to and from ADDR. Two test
@@ -82,9 +119,9 @@ child_counted() {
 	read -r rx0 tx0 <<<"$before"
 	read -r rx tx <<<"$after"
 	check_eq "$1 received every frame the wire carried to it" \
-		"$(cap_count "$2" "dst host $3")" $((rx - rx0))
+		"$(cap_count_to "$2" "dst host $3")" $((rx - rx0))
 	check_eq "$1 sent every frame the wire carried from it" \
-		"$(cap_count "$2" "src host $3")" $((tx - tx0))
+		"$(cap_count_to "$2" "src host $3")" $((tx - tx0))
 }
 
 # decrypted NAME: the clear replies in capture NAME that carry the
@@ -104,7 +141,8 @@ k12=$(key) k21=$(key)
 need R ip -batch - < <(esp_end 198.51.100.1 198.51.100.2 0x1001:"$k12" 0x1002:"$k21" transport)
 need ip -batch - < <(esp_end 198.51.100.2 198.51.100.1 0x1002:"$k21" 0x1001:"$k12" transport)
 udp_listen clear1 4200
-before=$(child_count virt1 root)
+netdev_counts virt1 $$
+before=$counts
 rx_addr0=$(is_virt && ethstat virt1 rx_addr)
 cap_start wire1 eth1 remote
 check "transport mode: the other host pings virt1 through ESP" \
@@ -112,18 +150,21 @@ check "transport mode: the other host pings virt1 through ESP" \
 need R "$UDP" send 198.51.100.2 4200 "$DGRAMS"
 check "... and its $DGRAMS UDP datagrams arrive in the clear inside" udp_count_is clear1 "$DGRAMS"
 pair='host 198.51.100.1 and host 198.51.100.2'
-ran_to wire1 $((2 * PINGS + DGRAMS)) "esp and $pair" virt1 root
+ran_to wire1 $((2 * PINGS + DGRAMS)) "esp and $pair" virt1 $$
 check_eq "the wire carried exactly the $((2 * PINGS + DGRAMS)) ESP frames" \
 	$((2 * PINGS + DGRAMS)) "$(cap_count wire1 "esp and $pair")"
 check_eq "... and nothing else between the two: no ICMP, no UDP in the clear" 0 \
 	"$(cap_count wire1 "$pair and not esp")"
+sa_remote=$(sa_table remote)
+sa_host=$(sa_table root)
 check_eq "the other host's SA out counts the requests and datagrams" \
-	$((PINGS + DGRAMS)) "$(sa_packets remote 198.51.100.1 198.51.100.2)"
+	$((PINGS + DGRAMS)) "$(sa_packets "$sa_remote" 198.51.100.1 198.51.100.2)"
 check_eq "... the host's SA in, the same" \
-	$((PINGS + DGRAMS)) "$(sa_packets root 198.51.100.1 198.51.100.2)"
-check_eq "the host's SA out counts the replies" "$PINGS" "$(sa_packets root 198.51.100.2 198.51.100.1)"
+	$((PINGS + DGRAMS)) "$(sa_packets "$sa_host" 198.51.100.1 198.51.100.2)"
+check_eq "the host's SA out counts the replies" "$PINGS" \
+	"$(sa_packets "$sa_host" 198.51.100.2 198.51.100.1)"
 check_eq "... the other host's SA in, the same" "$PINGS" \
-	"$(sa_packets remote 198.51.100.2 198.51.100.1)"
+	"$(sa_packets "$sa_remote" 198.51.100.2 198.51.100.1)"
 child_counted virt1 wire1 198.51.100.2
 if is_virt; then
 	check_eq "virt1 steered the $((PINGS + DGRAMS)) ESP frames to its address (rx_addr)" \
@@ -144,12 +185,13 @@ need R ip -batch - < <(esp_end 198.51.100.1 198.51.100.3 0x1003:"$k13" 0x1004:"$
 need C c2 ip -batch - < <(esp_end 198.51.100.3 198.51.100.1 0x1004:"$k31" 0x1003:"$k13" tunnel \
 	203.0.113.2 203.0.113.1
 	echo "route add 203.0.113.1/32 via 198.51.100.1 src 203.0.113.2")
-before=$(child_count virt2 c2)
+netdev_counts virt2 "$c2pid"
+before=$counts
 cap_start wire2 eth1 remote
 check "tunnel mode: the other host pings 203.0.113.2 inside the container" \
 	R ping -c "$PINGS" -i 0.2 -W 2 203.0.113.2
 pair='host 198.51.100.1 and host 198.51.100.3'
-ran_to wire2 $((2 * PINGS)) "esp and $pair" virt2 c2
+ran_to wire2 $((2 * PINGS)) "esp and $pair" virt2 "$c2pid"
 check_eq "the wire carried exactly the $((2 * PINGS)) ESP frames" \
 	$((2 * PINGS)) "$(cap_count wire2 "esp and $pair")"
 check_eq "... and nothing else between the two" 0 "$(cap_count wire2 "$pair and not esp")"
@@ -161,9 +203,10 @@ check_eq "... and nothing else between the two" 0 "$(cap_count wire2 "$pair and 
 check_eq "... no request in the clear" 0 "$(cap_count wire2 'dst host 203.0.113.2')"
 check_eq "... and the $PINGS clear replies are the other host's own, decrypted" \
 	"$PINGS $PINGS" "$(cap_count wire2 'src host 203.0.113.2') $(decrypted wire2)"
+sa_c2=$(sa_table c2)
 check_eq "the container's SA in counts the requests" "$PINGS" \
-	"$(sa_packets c2 198.51.100.1 198.51.100.3)"
-check_eq "... its SA out the replies" "$PINGS" "$(sa_packets c2 198.51.100.3 198.51.100.1)"
+	"$(sa_packets "$sa_c2" 198.51.100.1 198.51.100.3)"
+check_eq "... its SA out the replies" "$PINGS" "$(sa_packets "$sa_c2" 198.51.100.3 198.51.100.1)"
 child_counted virt2 wire2 198.51.100.3
 # The other host without its policy out: its ping leaves in the clear,
 # the capture says so, and the container's policy in refuses it.
@@ -199,7 +242,8 @@ need R ip -batch - <<-EOF
 	addr add 203.0.113.65 peer 203.0.113.66 dev wg0
 	link set wg0 up
 EOF
-before=$(child_count virt2 c2)
+netdev_counts virt2 "$c2pid"
+before=$counts
 cap_start wire3 eth1 remote
 check "WireGuard: the other host pings the container's 203.0.113.66" \
 	R ping -c "$PINGS" -i 0.2 -W 3 203.0.113.66
@@ -209,7 +253,7 @@ wg='udp and port 51820 and udp port 51821'
 # the handshake, 4 data; a data message longer than 32 bytes (its header
 # and tag, a keepalive's size) carries a packet.
 data="$wg and udp[8] = 4 and udp[4:2] > 40"
-ran_to wire3 $((2 * PINGS)) "$data" virt2 c2
+ran_to wire3 $((2 * PINGS)) "$data" virt2 "$c2pid"
 check_eq "the wire carried the $((2 * PINGS)) pings as WireGuard data" \
 	$((2 * PINGS)) "$(cap_count wire3 "$data")"
 check_eq "... after one handshake: an initiation and a response" "1 1" \
