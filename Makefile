@@ -16,12 +16,14 @@
 #
 # Testing (nothing is loaded into this machine's kernel: VMs do it):
 #   make demo           the article's scenario in a VM, with its tcpdump output
-#   make check          the whole test suite on Debian 6.1 and 6.12
+#   make check          the whole test suite on Debian 12's kernels (6.1,
+#                       6.12) and Debian 13's (6.12+deb13)
 #                       (VIRT_KERNELS="6.1 6.12 debug" adds the debug kernel)
 #   make check-debug    the suite on the debug kernel (KASAN, lockdep,
 #                       kmemleak, UBSAN), stress tests at full count
-#   make check-matrix   the suite on Debian 5.10, 6.1, 6.12 and 7.2
-#   make check-install  make install, DKMS and the .deb, in a 6.12 VM
+#   make check-matrix   the suite on Debian 5.10, 6.1, 6.12, 6.12+deb13 and 7.2
+#   make check-install  make install, DKMS and the .deb, in a VM of the host's
+#                       own release's 6.12 (+deb12 on Debian 12, +deb13 on 13)
 #   make lint           checkpatch --strict, sparse and W=1 on every kernel
 #   make bench          virt against the bare parent, ipvlan and macvlan
 #
@@ -77,10 +79,10 @@ check-debug:
 	VIRT_STRESS=full scripts/check -k debug
 
 check-matrix:
-	scripts/check -k 5.10 -k 6.1 -k 6.12 -k 7.2
+	scripts/check -k 5.10 -k 6.1 -k 6.12 -k 6.12+deb13 -k 7.2
 
 check-install:
-	scripts/check -k 6.12 tests/install.sh
+	scripts/check -k 6.12 -k 6.12+deb13 tests/install.sh
 
 lint:
 	scripts/lint

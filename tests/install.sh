@@ -5,7 +5,8 @@
 # Each has the modules built for the running kernel; modprobe then finds
 # them, the rtnl alias loads virt_full on demand, a child answers; each
 # uninstalls cleanly. Runs where the kernel's headers work in this root
-# (the Debian 6.1 and 6.12 kernels), on the first such kernel of a run
+# (the kernels of the host's own release: 6.1 and 6.12 on Debian 12,
+# 6.12+deb13 on Debian 13), on the first such kernel of a run
 # only (scripts/check): the modules are compiled three times, emulated,
 # 20-25 minutes (four on 6.1: the .deb's postinst also builds for the
 # newest kernel installed here, 6.12, as it would on a user's machine).

@@ -13,9 +13,11 @@ build_modules() {
 	local abi=$1 kdir suite root="" out log
 	suite=$(kernel_suite_of "$abi")
 	kdir=$(kernel_headers "$abi")
-	# 5.10 and 7.2 build in their suite's chroot, with its compiler.
+	# A kernel of a suite the machine's apt sources don't carry builds in
+	# that suite's chroot, with its compiler (kernel.sh).
 	case $suite in
-	bullseye|sid) root=$VIRT_CACHE/chroots/$suite ;;
+	host|debug) ;;
+	*) root=$VIRT_CACHE/chroots/$suite ;;
 	esac
 	# One build tree per checkout and kernel: two clones never share one.
 	out=${root:-$VIRT_CACHE}/build/$(printf %s "$VIRT_SRC" | md5sum | cut -c1-8)/$abi

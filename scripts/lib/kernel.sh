@@ -1,29 +1,48 @@
 # shellcheck shell=bash
-# Kernels for the bench. A short name (6.1, 6.12, 5.10, 7.2, debug) is
-# resolved to the newest ABI Debian offers, its image is fetched and
-# unpacked into the cache, and its headers made ready for building:
+# Kernels for the bench. A short name (5.10, 6.1, 6.12, 6.12+deb13, 7.2,
+# debug) is resolved to the newest ABI Debian offers, its image is fetched
+# and unpacked into the cache, and its headers made ready for building:
 #
-#   6.1, 6.12  bookworm and bookworm-security, the machine's own apt
-#              sources; headers installed on the host.
-#   5.10, 7.2  bullseye(-security) and sid, through private apt lists (the
-#              mirror taken from the machine's apt configuration, never
-#              added to the host's sources: one apt-get install would then
-#              pull in sid's libc); headers installed in a debootstrap
-#              chroot of that suite, whose compiler and libc their kbuild
-#              tools need.
-#   debug      our debug kernel, built from linux-source-6.12
-#              (debug-kernel.sh).
+#   5.10        bullseye(-security)
+#   6.1         bookworm
+#   6.12        bookworm-security (the +deb12 builds)
+#   6.12+deb13  trixie(-security) (the +deb13 builds)
+#   7.2         sid
+#   debug       our debug kernel, built from linux-source-6.12
+#               (debug-kernel.sh).
+#
+# Where the machine's own apt sources carry a kernel's suite (bookworm's
+# on Debian 12, trixie's on Debian 13), apt finds it there and its headers
+# are installed on the host. Every other suite goes through private apt
+# lists (the mirror taken from the machine's apt configuration, never
+# added to the host's sources: one apt-get install would then pull in
+# another release's libc), and its headers into a debootstrap chroot of
+# that suite, whose compiler and libc their kbuild tools need.
 #
 # Sourced after common.sh.
 
+# kernel_suite KVER: the Debian suite that carries it.
 kernel_suite() {
 	case $1 in
-	6.1|6.12) echo host ;;
-	5.10)     echo bullseye ;;
-	7.2)      echo sid ;;
-	debug)    echo debug ;;
-	*)        die "unknown kernel '$1' (known: 5.10 6.1 6.12 7.2 debug)" ;;
+	5.10)       echo bullseye ;;
+	6.1|6.12)   echo bookworm ;;
+	6.12+deb13) echo trixie ;;
+	7.2)        echo sid ;;
+	debug)      echo debug ;;
+	*)          die "unknown kernel '$1' (known: 5.10 6.1 6.12 6.12+deb13 7.2 debug)" ;;
 	esac
+}
+
+# kernel_source KVER: "host" where the machine's apt sources carry its
+# suite, else the suite, for private lists and a chroot.
+kernel_source() {
+	local suite
+	suite=$(kernel_suite "$1") || exit 2
+	if [ "$suite" != debug ] && host_suites | grep -qx "$suite"; then
+		echo host
+	else
+		echo "$suite"
+	fi
 }
 
 # The apt package that carries each kernel (the unsigned image: the same
@@ -34,19 +53,24 @@ kernel_pattern() {
 	5.10) echo '^linux-image-5\.10\.0-[0-9]+-amd64-unsigned$' ;;
 	6.1)  echo '^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$' ;;
 	6.12) echo '^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$' ;;
+	6.12+deb13) echo '^linux-image-6\.12\.[0-9]+\+deb13-amd64-unsigned$' ;;
 	7.2)  echo '^linux-binary-7\.2\.[0-9]+\+deb[0-9]+-amd64$' ;;
 	esac
 }
 
-# The machine's own Debian mirrors, from its apt configuration (one-line
-# and deb822 sources): "main" for the release suites, "security" for
-# the -security ones.
-apt_mirror() {
-	local want=$1 f
+# apt_sources: the machine's apt sources, one-line and deb822 files.
+apt_sources() {
+	local f
 	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
 		/etc/apt/sources.list.d/*.sources; do
 		[ -r "$f" ] && cat "$f" && echo
-	done | awk -v want="$want" '
+	done
+}
+
+# The machine's own Debian mirrors, from its apt configuration: "main" for
+# the release suites, "security" for the -security ones.
+apt_mirror() {
+	apt_sources | awk -v want="$1" '
 		function take(uri, suite) {
 			if (uri !~ /debian/) return
 			if ((want == "security") == (suite ~ /-security$/) && !found) {
@@ -56,6 +80,13 @@ apt_mirror() {
 		/^deb[ \t]/ { sub(/\[[^]]*\]/, ""); take($2, $3) }
 		/^URIs:/ { uri = $2 }
 		/^Suites:/ { for (i = 2; i <= NF; i++) take(uri, $i) }'
+}
+
+# host_suites: the Debian suites the machine's apt sources name, a line each.
+host_suites() {
+	apt_sources | awk '
+		/^deb[ \t]/ { sub(/\[[^]]*\]/, ""); print $3 }
+		/^Suites:/ { for (i = 2; i <= NF; i++) print $i }'
 }
 
 # suite_apt SUITE TOOL ARGS...: apt-get or apt-cache with SUITE's private
@@ -74,9 +105,11 @@ suite_sources() {
 	main=$(apt_mirror main)
 	[ -n "$main" ] || die "no Debian mirror in the machine's apt configuration"
 	echo "deb $main $1 main"
-	if [ "$1" = bullseye ]; then
+	# A release's kernels are updated in its -security suite (bookworm's
+	# 6.12 lives only there); sid has none.
+	if [ "$1" != sid ]; then
 		sec=$(apt_mirror security)
-		[ -n "$sec" ] && echo "deb $sec bullseye-security main"
+		[ -n "$sec" ] && echo "deb $sec $1-security main"
 	fi
 }
 
@@ -93,7 +126,7 @@ suite_update() {
 # kernel_resolve KVER: print the newest ABI, e.g. 6.1.0-56-amd64.
 kernel_resolve() {
 	local suite pat pkg search
-	suite=$(kernel_suite "$1") || exit 2
+	suite=$(kernel_source "$1") || exit 2
 	if [ "$suite" = debug ]; then
 		debug_kernel_abi
 		return
@@ -121,7 +154,7 @@ kernel_resolve() {
 # guest, over 9p, it takes a minute), the headers made ready. Idempotent.
 kernel_fetch() {
 	local kver=$1 abi=$2 suite dir tmp pkg pkgs get
-	suite=$(kernel_suite "$kver")
+	suite=$(kernel_source "$kver")
 	dir=$(kernel_dir "$abi")
 	if [ "$suite" = debug ]; then
 		debug_kernel_build "$abi"
@@ -129,7 +162,11 @@ kernel_fetch() {
 		return
 	fi
 	if [ ! -e "$dir/root/boot/vmlinuz-$abi" ]; then
-		note "fetching the $kver kernel $abi"
+		if [ "$suite" = host ]; then
+			note "fetching the $kver kernel $abi from this machine's apt sources"
+		else
+			note "fetching the $kver kernel $abi from $suite, through private apt lists ($VIRT_CACHE/apt/$suite)"
+		fi
 		case $suite in
 		sid)  pkgs=("linux-binary-$abi" "linux-modules-$abi") ;;
 		*)    pkgs=("linux-image-$abi-unsigned") ;;
@@ -183,7 +220,7 @@ suite_chroot() {
 		touch "$dir/.virt-ready"
 	fi
 	if [ ! -e "$dir/usr/src/linux-headers-$abi/Makefile" ] || [ ! -x "$dir/usr/bin/sparse" ]; then
-		note "installing linux-headers-$abi in the $suite chroot"
+		note "installing linux-headers-$abi in the $suite chroot ($dir)"
 		chroot_run "$dir" sh -c "apt-get update -qq &&
 			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 				--no-install-recommends make sparse linux-headers-$abi" \
@@ -207,7 +244,8 @@ chroot_run() {
 kernel_dir() { echo "$VIRT_CACHE/kernels/$1"; }
 kernel_is_debug() { case $1 in *-virtdbg-*) return 0 ;; esac; return 1; }
 
-# The suite a fetched ABI came from (host, bullseye, sid or debug).
+# Where a fetched ABI came from: host (the machine's own apt sources),
+# debug, or the suite of its private lists and chroot.
 kernel_suite_of() { cat "$(kernel_dir "$1")/suite" 2>/dev/null || echo host; }
 
 # Where modules for ABI are built against: a headers package (on the host
