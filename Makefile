@@ -3,11 +3,14 @@
 # Building and installing (on the machine that will load the modules):
 #   make [KDIR=...]     build virt.ko and virt-full/virt_full.ko against KDIR
 #                       (default: the running kernel's headers)
-#   make install        modules_install into /lib/modules/KVER/updates + depmod
+#   make install        modules_install into /lib/modules/KVER/updates + depmod,
+#                       and the man page virt(4) into MANDIR/man4
+#   make uninstall      the reverse
 #   make iproute2       iproute2/link_virt.so, so that ip knows the kind's
 #                       options (mode mirror, mirror-tx, forward)
 #   make install-iproute2  into ip's plugin directory
-#   make dkms-install   register with DKMS, build and install for this kernel
+#   make dkms-install   register with DKMS, build and install for this kernel,
+#                       and the man page
 #   make dkms-remove    the reverse, for every kernel
 #   make deb            ../virt-dkms_VERSION_all.deb (a DKMS package)
 #   make examples       examples/virt-frames: your own program on a child's
@@ -36,15 +39,31 @@ VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 IP_LIB_DIR ?= $(shell dir=$$(strings $$(command -v ip) 2>/dev/null | \
 		grep -m1 '^/usr/lib.*/ip$$'); echo $${dir:-/usr/lib/ip})
 DKMS_SRC := /usr/src/virt-$(VERSION)
+# man/virt.4 goes to $(DESTDIR)$(MANDIR)/man4 (the .deb's to /usr/share/man).
+MANDIR ?= /usr/local/share/man
+MODDIR := /lib/modules/$(KVER)/updates
 
 all: modules
 
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-install: modules
+install: modules install-man
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
 	depmod -a $(KVER)
+
+# Where modules_install put them (virt-full/ kept or not, compressed or not);
+# not updates/dkms/, which is DKMS's.
+uninstall: uninstall-man
+	rm -f $(MODDIR)/virt.ko* $(MODDIR)/virt_full.ko* $(MODDIR)/virt-full/virt_full.ko*
+	rmdir $(MODDIR)/virt-full 2>/dev/null || true
+	depmod -a $(KVER)
+
+install-man:
+	install -D -m 0644 man/virt.4 $(DESTDIR)$(MANDIR)/man4/virt.4
+
+uninstall-man:
+	rm -f $(DESTDIR)$(MANDIR)/man4/virt.4
 
 iproute2: iproute2/link_virt.so
 
@@ -59,7 +78,7 @@ examples: examples/virt-frames
 examples/virt-frames: examples/virt-frames.c
 	$(CC) -O2 -Wall -Wextra -o $@ $<
 
-dkms-install:
+dkms-install: install-man
 	mkdir -p $(DKMS_SRC)
 	cp -r Kbuild Makefile dkms.conf compat.h stacked.h virt.c virt-full $(DKMS_SRC)/
 	dkms add -m virt -v $(VERSION)
@@ -68,6 +87,7 @@ dkms-install:
 dkms-remove:
 	dkms remove -m virt -v $(VERSION) --all
 	rm -rf $(DKMS_SRC)
+	rm -f $(DESTDIR)$(MANDIR)/man4/virt.4
 
 deb:
 	dpkg-buildpackage -us -uc -b
@@ -99,5 +119,5 @@ clean:
 		virt-full/.*.cmd virt-full/modules.order .tmp_versions \
 		iproute2/link_virt.so examples/virt-frames
 
-.PHONY: all modules install iproute2 install-iproute2 examples dkms-install dkms-remove deb check \
-	check-debug check-matrix check-install lint bench demo clean
+.PHONY: all modules install uninstall install-man uninstall-man iproute2 install-iproute2 examples \
+	dkms-install dkms-remove deb check check-debug check-matrix check-install lint bench demo clean

@@ -4,15 +4,17 @@
 # from the sources, and the virt-dkms .deb (built here, lintian clean).
 # Each has the modules built for the running kernel; modprobe then finds
 # them, the rtnl alias loads virt_full on demand, a child answers; each
-# uninstalls cleanly. Runs where the kernel's headers work in this root
-# (the kernels of the host's own release: 6.1 and 6.12 on Debian 12,
-# 6.12+deb13 on Debian 13), on the first such kernel of a run
-# only (scripts/check): the modules are compiled three times, emulated,
-# 20-25 minutes (four on 6.1: the .deb's postinst also builds for the
-# newest kernel installed here, 6.12, as it would on a user's machine).
+# puts the man page virt(4) where man finds it, and it renders without a
+# warning; each uninstalls cleanly, the page too. Runs where the kernel's
+# headers work in this root (the kernels of the host's own release: 6.1
+# and 6.12 on Debian 12, 6.12+deb13 on Debian 13), on the first such
+# kernel of a run only (scripts/check): the modules are compiled three
+# times, emulated, 20-25 minutes (four on 6.1: the .deb's postinst also
+# builds for the newest kernel installed here, 6.12, as it would on a
+# user's machine).
 # Not in the CI for that reason: make check-install runs it alone.
 # virt-once
-# virt-timeout: 4200
+# virt-timeout: 5400
 . "${0%/*}/lib.sh"
 
 if [ "$VIRT_SUITE" != host ]; then
@@ -24,7 +26,7 @@ kver=$(uname -r)
 src=$T_TMP/virt
 need ln -sfn "$VIRT_KDIR" "/lib/modules/$kver/build"
 need mkdir -p "$src"
-need cp -r Kbuild Makefile dkms.conf compat.h stacked.h virt.c virt-full debian iproute2 "$src/"
+need cp -r Kbuild Makefile dkms.conf compat.h stacked.h virt.c virt-full debian iproute2 man "$src/"
 # unfind: only what the method under test installs may be found, not the
 # suite's own build (in updates/ too).
 unfind() {
@@ -49,8 +51,23 @@ works() {
 		sh -c 'modprobe virt link=eth0 && ip link show virt0 && rmmod virt'
 }
 
+# manpage NAME PAGE: after NAME, man 4 virt finds PAGE on man's own search
+# path (no MANPATH: /usr/local/share/man is on it, as /usr/local/man on
+# Debian, a link) and renders it, without a warning from groff (lintian's
+# check). Three test points.
+manpage() {
+	check_eq "$1: man -w 4 virt finds $2" "$2" \
+		"$(readlink -f "$(env -u MANPATH man -w 4 virt 2>&1)")"
+	check_match "$1: man 4 virt renders it" "^ *virt, virt_full .+ second identities" \
+		"$(env -u MANPATH MANWIDTH=80 man 4 virt 2>&1)"
+	check_eq "$1: groff -ww has nothing to say about it" "" \
+		"$(man --warnings=w -l "$2" 2>&1 >/dev/null)"
+}
+man_gone() { check_fails "$1: man 4 virt finds no page" env -u MANPATH man -w 4 virt; }
+
 # make install: into updates/, where modprobe looks first.
 check "make install" make -C "$src" install KDIR="$VIRT_KDIR"
+manpage "make install" /usr/local/share/man/man4/virt.4
 # The boot files of examples/: what systemd-modules-load does with
 # modules-load.d (a modprobe per line), with the options of modprobe.d.
 need cp examples/modprobe.d/virt.conf /etc/modprobe.d/virt.conf
@@ -60,7 +77,8 @@ done
 check_match "examples/modprobe.d: virt0 is made on eth0 at load" "virt0@eth0" "$(ip link show virt0)"
 need rm /etc/modprobe.d/virt.conf
 need rmmod virt_full
-works "make install" "/updates/(virt-full/)?virt_full\.ko$"
+# Compressed as the kernel's own modules are (6.12: virt_full.ko.xz).
+works "make install" "/updates/(virt-full/)?virt_full\.ko(\.(xz|zst|gz))?$"
 
 # make install-iproute2: ip finds the kind's plugin without IP_LIB_DIR
 # (the kind loads what make install put in place, still there).
@@ -70,6 +88,9 @@ check_match "ip -d link shows the mode through the installed plugin" \
 	"virt mode mirror" "$(ip -d link show mirror0)"
 need ip link del mirror0
 need rmmod virt_full
+check "make uninstall" make -C "$src" uninstall
+check_fails "make uninstall: modprobe finds no virt_full" modinfo -n virt_full
+man_gone "make uninstall"
 unfind
 
 check "make dkms-install" make -C "$src" dkms-install
@@ -77,14 +98,18 @@ check "make dkms-install" make -C "$src" dkms-install
 check_match "dkms status: installed for $kver" "virt/1.0, ${kver//[.+]/.}, [^:]*: installed" \
 	"$(dkms status)"
 works "make dkms-install" "/updates/dkms/virt_full\.ko"
+manpage "make dkms-install" /usr/local/share/man/man4/virt.4
 check "make dkms-remove" make -C "$src" dkms-remove
 check_fails "dkms status: gone" sh -c 'dkms status | grep -q virt'
+man_gone "make dkms-remove"
 
 check "make deb" make -C "$src" deb
 deb=$T_TMP/virt-dkms_1.0_all.deb
 check_eq "lintian finds nothing in the .deb" "" "$(lintian "$deb" 2>&1 | grep -v 'running with root')"
 check "dpkg -i virt-dkms_1.0_all.deb (DKMS builds for $kver)" dpkg -i "$deb"
 works "virt-dkms .deb" "/updates/dkms/virt_full\.ko"
+manpage "virt-dkms .deb" /usr/share/man/man4/virt.4.gz
 check "dpkg --purge virt-dkms" dpkg --purge virt-dkms
 check_fails "its modules are gone" modinfo -n virt_full
+man_gone "dpkg --purge"
 done_testing

@@ -18,7 +18,7 @@ VIRT_HOST_PKGS=(
 	wireguard-tools
 	python3 python3-scapy perl make gcc build-essential bc flex bison libelf-dev
 	sparse linux-source-6.12 dpkg-dev debootstrap
-	dkms dh-dkms debhelper fakeroot lintian python3-matplotlib
+	dkms dh-dkms debhelper fakeroot lintian python3-matplotlib mandoc man-db
 )
 
 # Install what is missing, once. dpkg-query is cheap; apt-get is not.
