@@ -118,4 +118,6 @@ check_match "virt0 is a mirror" "virt mode mirror" "$(ip -d link show virt0)"
 need rmmod virt_full
 refused "$VIRT_FULL_KO" "Invalid parameters" "mode=sideways: not a mode" \
 	link=eth0 mode=sideways
+# Without link= too: a mistyped parameter is not silently ignored.
+refused "$VIRT_FULL_KO" "Invalid parameters" "mode=sideways: not a mode" mode=sideways
 done_testing

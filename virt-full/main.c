@@ -60,16 +60,19 @@ static int __init virt_full_init(void)
 	u32 mode = VIRT_MODE_NORMAL;
 	int err;
 
+	/* A bad mode= is refused even without link=, which it would be for:
+	 * a parameter the user typed wrong is never silently ignored.
+	 */
+	if (!strcmp(virt_mode, "mirror")) {
+		mode = VIRT_MODE_MIRROR;
+	} else if (strcmp(virt_mode, "normal")) {
+		pr_err("mode=%.32s: not a mode (normal or mirror)\n", virt_mode);
+		return -EINVAL;
+	}
 	if (virt_link) {
 		err = virt_check_param_names(virt_link, virt_ifname);
 		if (err)
 			return err;
-		if (!strcmp(virt_mode, "mirror")) {
-			mode = VIRT_MODE_MIRROR;
-		} else if (strcmp(virt_mode, "normal")) {
-			pr_err("mode=%.32s: not a mode (normal or mirror)\n", virt_mode);
-			return -EINVAL;
-		}
 	}
 	err = virt_addr_init();
 	if (err)
