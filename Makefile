@@ -42,22 +42,33 @@ DKMS_SRC := /usr/src/virt-$(VERSION)
 # man/virt.4 goes to $(DESTDIR)$(MANDIR)/man4 (the .deb's to /usr/share/man).
 MANDIR ?= /usr/local/share/man
 MODDIR := /lib/modules/$(KVER)/updates
+# The Debian kernel of this host's own release that check-install tests
+# (DKMS needs its headers usable here): Debian 13's on trixie, else 12's.
+HOST_KERNEL := $(shell . /etc/os-release 2>/dev/null; \
+	[ "$$VERSION_CODENAME" = trixie ] && echo 6.12+deb13 || echo 6.12)
 
 all: modules
 
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-install: modules install-man
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
-	depmod -a $(KVER)
+# With DESTDIR (a staged install, for a package) everything goes under it,
+# and depmod is left to the package's scripts. The man page last: a failed
+# build leaves nothing installed.
+install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates \
+		INSTALL_MOD_PATH=$(DESTDIR) modules_install
+	[ -n "$(DESTDIR)" ] || depmod -a $(KVER)
+	$(MAKE) install-man
 
 # Where modules_install put them (virt-full/ kept or not, compressed or not);
-# not updates/dkms/, which is DKMS's.
+# not updates/dkms/, which is DKMS's. The man page is shared with
+# dkms-install: whichever of the two is removed first takes it.
 uninstall: uninstall-man
-	rm -f $(MODDIR)/virt.ko* $(MODDIR)/virt_full.ko* $(MODDIR)/virt-full/virt_full.ko*
-	rmdir $(MODDIR)/virt-full 2>/dev/null || true
-	depmod -a $(KVER)
+	rm -f $(DESTDIR)$(MODDIR)/virt.ko* $(DESTDIR)$(MODDIR)/virt_full.ko* \
+		$(DESTDIR)$(MODDIR)/virt-full/virt_full.ko*
+	rmdir $(DESTDIR)$(MODDIR)/virt-full 2>/dev/null || true
+	[ -n "$(DESTDIR)" ] || depmod -a $(KVER)
 
 install-man:
 	install -D -m 0644 man/virt.4 $(DESTDIR)$(MANDIR)/man4/virt.4
@@ -76,13 +87,14 @@ install-iproute2: iproute2/link_virt.so
 examples: examples/virt-frames
 
 examples/virt-frames: examples/virt-frames.c
-	$(CC) -O2 -Wall -Wextra -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -O2 -Wall -Wextra $(LDFLAGS) -o $@ $<
 
-dkms-install: install-man
+dkms-install:
 	mkdir -p $(DKMS_SRC)
 	cp -r Kbuild Makefile dkms.conf compat.h stacked.h virt.c virt-full $(DKMS_SRC)/
 	dkms add -m virt -v $(VERSION)
 	dkms install -m virt -v $(VERSION) -k $(KVER)
+	$(MAKE) install-man
 
 dkms-remove:
 	dkms remove -m virt -v $(VERSION) --all
@@ -102,7 +114,7 @@ check-matrix:
 	scripts/check -k 5.10 -k 6.1 -k 6.12 -k 6.12+deb13 -k 7.2
 
 check-install:
-	scripts/check -k 6.12 -k 6.12+deb13 tests/install.sh
+	scripts/check -k $(HOST_KERNEL) tests/install.sh
 
 lint:
 	scripts/lint

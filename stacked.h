@@ -33,6 +33,18 @@
  * Check the link= and ifname= module parameters before anything is
  * created: -ENODEV or -EINVAL and one log line naming the problem.
  */
+static inline int virt_check_ifname(const char *ifname)
+{
+	/* '%' would be taken for a format by alloc_netdev(). */
+	if (!ifname || !dev_valid_name(ifname) ||
+	    strlen(ifname) > VIRT_PREFIX_MAX || strchr(ifname, '%')) {
+		pr_err("ifname=%.32s: not a valid name prefix (1 to %d characters, no '/', ':', '%%' or space)\n",
+		       ifname ? ifname : "", VIRT_PREFIX_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static inline int virt_check_param_names(const char *link, const char *ifname)
 {
 	if (!link || !*link) {
@@ -43,14 +55,7 @@ static inline int virt_check_param_names(const char *link, const char *ifname)
 		pr_err("link=%.32s: not a valid interface name\n", link);
 		return -EINVAL;
 	}
-	/* '%' would be taken for a format by alloc_netdev(). */
-	if (!ifname || !dev_valid_name(ifname) ||
-	    strlen(ifname) > VIRT_PREFIX_MAX || strchr(ifname, '%')) {
-		pr_err("ifname=%.32s: not a valid name prefix (1 to %d characters, no '/', ':', '%%' or space)\n",
-		       ifname ? ifname : "", VIRT_PREFIX_MAX);
-		return -EINVAL;
-	}
-	return 0;
+	return virt_check_ifname(ifname);
 }
 
 /*

@@ -42,6 +42,7 @@ refused "$VIRT_FULL_KO" "Invalid parameters" "link=tun0: is not an Ethernet devi
 refused "$VIRT_FULL_KO" "Invalid parameters" "not a valid interface name" link=a/b
 refused "$VIRT_FULL_KO" "Device or resource busy" "link=vp0: already has a receive handler" link=vp0
 refused "$VIRT_FULL_KO" "Invalid parameters" "not a valid name prefix" link=eth0 ifname=a:b
+refused "$VIRT_FULL_KO" "Invalid parameters" "not a valid name prefix" ifname=a%b
 
 # Bad netlink requests: refused with a message, nothing created.
 need modprobe virt_full

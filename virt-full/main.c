@@ -60,8 +60,8 @@ static int __init virt_full_init(void)
 	u32 mode = VIRT_MODE_NORMAL;
 	int err;
 
-	/* A bad mode= is refused even without link=, which it would be for:
-	 * a parameter the user typed wrong is never silently ignored.
+	/* A bad mode= or ifname= is refused even without the link= they are
+	 * for: a value typed wrong is not silently ignored.
 	 */
 	if (!strcmp(virt_mode, "mirror")) {
 		mode = VIRT_MODE_MIRROR;
@@ -69,11 +69,10 @@ static int __init virt_full_init(void)
 		pr_err("mode=%.32s: not a mode (normal or mirror)\n", virt_mode);
 		return -EINVAL;
 	}
-	if (virt_link) {
-		err = virt_check_param_names(virt_link, virt_ifname);
-		if (err)
-			return err;
-	}
+	err = virt_link ? virt_check_param_names(virt_link, virt_ifname) :
+			  virt_check_ifname(virt_ifname);
+	if (err)
+		return err;
 	err = virt_addr_init();
 	if (err)
 		return err;

@@ -11,9 +11,9 @@
 #   debug       our debug kernel, built from linux-source-6.12
 #               (debug-kernel.sh).
 #
-# Where the machine's own apt sources carry a kernel's suite (bookworm's
-# on Debian 12, trixie's on Debian 13), apt finds it there and its headers
-# are installed on the host. Every other suite goes through private apt
+# A kernel of the host's own release (bookworm's on Debian 12, trixie's
+# on Debian 13: VERSION_CODENAME in /etc/os-release) is found by the
+# host's apt, and its headers installed on the host. Every other suite goes through private apt
 # lists (the mirror taken from the machine's apt configuration, never
 # added to the host's sources: one apt-get install would then pull in
 # another release's libc), and its headers into a debootstrap chroot of
@@ -33,16 +33,24 @@ kernel_suite() {
 	esac
 }
 
-# kernel_source KVER: "host" where the machine's apt sources carry its
-# suite, else the suite, for private lists and a chroot.
+# kernel_source KVER: "host" for a kernel of the host's own release, else
+# its suite, for private lists and a chroot. By release, not by what the
+# host's sources name: a host that lists another release too (pinned low,
+# or a third-party repository named after it) must not install that
+# release's kbuild and libc.
 kernel_source() {
 	local suite
 	suite=$(kernel_suite "$1") || exit 2
-	if [ "$suite" != debug ] && host_suites | grep -qx "$suite"; then
+	if [ "$suite" = "$(host_release)" ]; then
 		echo host
 	else
 		echo "$suite"
 	fi
+}
+
+# host_release: the host's Debian codename (bookworm, trixie, ...).
+host_release() {
+	(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
 }
 
 # The apt package that carries each kernel (the unsigned image: the same
@@ -58,13 +66,17 @@ kernel_pattern() {
 	esac
 }
 
-# apt_sources: the machine's apt sources, one-line and deb822 files.
+# apt_sources: the machine's apt sources, one-line and deb822 files (a
+# glob that matches nothing stays literal: skipped, not a failure).
 apt_sources() {
 	local f
 	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
 		/etc/apt/sources.list.d/*.sources; do
-		[ -r "$f" ] && cat "$f" && echo
+		[ -r "$f" ] || continue
+		cat "$f"
+		echo
 	done
+	return 0
 }
 
 # The machine's own Debian mirrors, from its apt configuration: "main" for
@@ -72,7 +84,7 @@ apt_sources() {
 apt_mirror() {
 	apt_sources | awk -v want="$1" '
 		function take(uri, suite) {
-			if (uri !~ /debian/) return
+			if (uri !~ /\/debian(-security)?\/?$/) return
 			if ((want == "security") == (suite ~ /-security$/) && !found) {
 				print uri; found = 1
 			}
@@ -80,13 +92,6 @@ apt_mirror() {
 		/^deb[ \t]/ { sub(/\[[^]]*\]/, ""); take($2, $3) }
 		/^URIs:/ { uri = $2 }
 		/^Suites:/ { for (i = 2; i <= NF; i++) take(uri, $i) }'
-}
-
-# host_suites: the Debian suites the machine's apt sources name, a line each.
-host_suites() {
-	apt_sources | awk '
-		/^deb[ \t]/ { sub(/\[[^]]*\]/, ""); print $3 }
-		/^Suites:/ { for (i = 2; i <= NF; i++) print $i }'
 }
 
 # suite_apt SUITE TOOL ARGS...: apt-get or apt-cache with SUITE's private
@@ -167,7 +172,7 @@ kernel_fetch() {
 		else
 			note "fetching the $kver kernel $abi from $suite, through private apt lists ($VIRT_CACHE/apt/$suite)"
 		fi
-		case $suite in
+		case $(kernel_suite "$kver") in
 		sid)  pkgs=("linux-binary-$abi" "linux-modules-$abi") ;;
 		*)    pkgs=("linux-image-$abi-unsigned") ;;
 		esac
