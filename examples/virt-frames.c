@@ -13,13 +13,17 @@
  *   t=3 in:arp=1 in:ipv4/icmp=10 out:ipv4/icmp=10 drops=0
  *   total frames=21 in:arp=1 in:ipv4/icmp=10 out:ipv4/icmp=10 echoed=0 packets=21 drops=0
  * "in" is what IFACE received, "out" what it sent; packets and drops are
- * the kernel's count for the socket (PACKET_STATISTICS). It stops after
- * SECONDS, after FRAMES frames, or on SIGINT or SIGTERM.
+ * the kernel's count for the socket (PACKET_STATISTICS), packets with the
+ * dropped ones. It stops after SECONDS, after FRAMES frames, or on SIGINT
+ * or SIGTERM, with status 0; if IFACE goes away, with its totals too and
+ * status 1. IFACE down only pauses it.
  *
  * Build: make examples
  */
+#define _GNU_SOURCE		/* ppoll() */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -40,6 +44,7 @@
 #define BLOCK_NR	8
 #define FRAME_SIZE	2048	/* V3 packs frames; this only sizes tp_frame_nr */
 #define BLOCK_TOV_MS	100	/* a block is handed over at the latest after this */
+#define DRAIN_MS	2000	/* at the stop, how long to wait for the last blocks */
 
 enum proto { ARP, V4_ICMP, V4_TCP, V4_UDP, V4_OTHER,
 	     V6_ICMP, V6_TCP, V6_UDP, V6_OTHER, OTHER, NPROTO };
@@ -133,17 +138,29 @@ static int echo_udp(int fd, int ifindex, const uint8_t *frame, size_t len,
 		    int port)
 {
 	uint8_t out[ETH_FRAME_LEN + 4], *ip = out + ETH_HLEN, *udp;
+	const uint8_t *in = frame + ETH_HLEN;
 	struct sockaddr_ll to = { .sll_family = AF_PACKET };
+	size_t ihl, tot_len;
 	uint16_t sum;
-	size_t ihl;
+	ssize_t sent;
 
-	if (len > sizeof(out) || len < ETH_HLEN + 20 + 8)
+	/*
+	 * What the other host says is only trusted as far as it was captured:
+	 * an IPv4 header of at least 20 bytes, a UDP header after it, and
+	 * the whole datagram (tot_len) in the frame. Not a fragment (after
+	 * the first, the port is not there to read).
+	 */
+	if (len < ETH_HLEN + 20)
 		return 0;
+	ihl = (in[0] & 0x0f) * 4;
+	tot_len = in[2] << 8 | in[3];
+	if (in[0] >> 4 != 4 || ihl < 20 || tot_len < ihl + 8 ||
+	    tot_len > len - ETH_HLEN || ETH_HLEN + tot_len > sizeof(out) ||
+	    (in[6] & 0x3f) || in[7])
+		return 0;
+	/* Without the padding the wire may have added after the datagram. */
+	len = ETH_HLEN + tot_len;
 	memcpy(out, frame, len);
-	ihl = (ip[0] & 0x0f) * 4;
-	/* Not a fragment (after the first, the port is not there to read). */
-	if (ihl < 20 || len < ETH_HLEN + ihl + 8 || (ip[6] & 0x3f) || ip[7])
-		return 0;
 	udp = ip + ihl;
 	if ((udp[2] << 8 | udp[3]) != port)
 		return 0;
@@ -159,7 +176,14 @@ static int echo_udp(int fd, int ifindex, const uint8_t *frame, size_t len,
 	/* A plain send, no TX ring: the frame goes out of IFACE as it is. */
 	to.sll_ifindex = ifindex;
 	to.sll_protocol = htons(ETH_P_IP);
-	if (sendto(fd, out, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
+	/*
+	 * SIGINT and SIGTERM only come in ppoll(), but a send that blocks
+	 * (the socket's buffer full) could still be interrupted by another.
+	 */
+	do
+		sent = sendto(fd, out, len, 0, (struct sockaddr *)&to, sizeof(to));
+	while (sent < 0 && errno == EINTR);
+	if (sent < 0) {
 		perror("sendto");
 		return 0;
 	}
@@ -179,7 +203,11 @@ static void walk_block(struct tpacket_block_desc *bd, struct counts *c,
 		struct sockaddr_ll *sll = (void *)((uint8_t *)h +
 					TPACKET_ALIGN(sizeof(*h)));
 		const uint8_t *net = (uint8_t *)h + h->tp_net;
-		size_t net_len = h->tp_snaplen - (h->tp_net - h->tp_mac);
+		/* A frame shorter than its MAC header has no network part. */
+		unsigned int mac_len = h->tp_net > h->tp_mac ?
+				       h->tp_net - h->tp_mac : 0;
+		size_t net_len = h->tp_snaplen > mac_len ?
+				 h->tp_snaplen - mac_len : 0;
 		int out = sll->sll_pkttype == PACKET_OUTGOING;
 		enum proto p = classify(ntohs(sll->sll_protocol), net, net_len);
 
@@ -191,6 +219,60 @@ static void walk_block(struct tpacket_block_desc *bd, struct counts *c,
 					      h->tp_snaplen, echo_port);
 		h = (void *)((uint8_t *)h + h->tp_next_offset);
 	}
+}
+
+/* Every block the kernel has handed over, from *CUR on, each given back. */
+static void walk_ring(uint8_t *ring, unsigned int *cur, struct counts *c,
+		      int fd, int ifindex, int echo_port)
+{
+	for (;;) {
+		struct tpacket_block_desc *bd =
+			(void *)(ring + (size_t)*cur * BLOCK_SIZE);
+
+		if (!(__atomic_load_n(&bd->hdr.bh1.block_status,
+				      __ATOMIC_ACQUIRE) & TP_STATUS_USER))
+			return;
+		walk_block(bd, c, fd, ifindex, echo_port);
+		__atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL,
+				 __ATOMIC_RELEASE);
+		*cur = (*cur + 1) % BLOCK_NR;
+	}
+}
+
+/*
+ * Up to MS for the kernel to hand over a block, with the signals of MASK
+ * let in meanwhile. Returns the socket's error if it has one (IFACE went
+ * down: ENETDOWN), having read it: SO_ERROR clears it, poll() would report
+ * POLLERR at once, forever, otherwise.
+ */
+static int wait_ring(int fd, long ms, const sigset_t *mask)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct timespec ts = { 0, 0 };
+	socklen_t len = sizeof(int);
+	sigset_t pending;
+	int err = 0;
+
+	if (ms > 0) {
+		ts.tv_sec = ms / 1000;
+		ts.tv_nsec = ms % 1000 * 1000000;
+	}
+	if (ppoll(&pfd, 1, &ts, mask) < 0) {
+		if (errno != EINTR)
+			die("ppoll");
+		return 0;
+	}
+	/*
+	 * ppoll() lets a pending signal in only when it returns EINTR, with
+	 * nothing ready: under a flood that fills a block per wait, never.
+	 */
+	if (!sigpending(&pending) && (sigismember(&pending, SIGINT) ||
+				      sigismember(&pending, SIGTERM)))
+		stop = 1;
+	if ((pfd.revents & POLLERR) &&
+	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len))
+		die("SO_ERROR");
+	return err;
 }
 
 /* The kernel's count since the last time we asked (asking resets it). */
@@ -262,11 +344,15 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct counts total = { 0 }, sec = { 0 };
 	unsigned long seconds = 0, max_frames = 0;
-	long tick, drain_end = 0;
-	int fd, ifindex, opt, echo_port = -1, version = TPACKET_V3;
+	long tick, deadline;
+	int fd, ifindex, opt, err, echo_port = -1, version = TPACKET_V3;
+	int down = 0, gone = 0;
 	unsigned int cur = 0, t = 0;
 	struct sockaddr_ll ll = { .sll_family = AF_PACKET };
-	struct pollfd pfd;
+	struct sock_filter none = BPF_STMT(BPF_RET | BPF_K, 0);
+	struct sock_fprog take_none = { .len = 1, .filter = &none };
+	sigset_t sigs, orig;
+	const char *name;
 	uint8_t *ring;
 
 	while ((opt = getopt(argc, argv, "c:n:e:")) != -1) {
@@ -279,9 +365,10 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc - 1 || echo_port > 65535)
 		usage();
-	ifindex = if_nametoindex(argv[optind]);
+	name = argv[optind];
+	ifindex = if_nametoindex(name);
 	if (!ifindex)
-		die(argv[optind]);
+		die(name);
 
 	/*
 	 * Protocol 0: the socket hears nothing until bound to IFACE below.
@@ -304,56 +391,86 @@ int main(int argc, char **argv)
 	if (bind(fd, (struct sockaddr *)&ll, sizeof(ll)))
 		die("bind");
 
-	/* No SA_RESTART: a signal ends poll() at once. */
+	/*
+	 * SIGINT and SIGTERM are let in only while ppoll() waits: one that
+	 * comes while the ring is read waits, then ends the next ppoll() at
+	 * once. With poll(), it could land between the test of stop and the
+	 * call, and be seen a second late.
+	 */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigprocmask(SIG_BLOCK, &sigs, &orig);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	fprintf(stderr, "listening on %s (ifindex %d), TPACKET_V3, %d blocks of %d KiB, %d ms\n",
-		argv[optind], ifindex, BLOCK_NR, BLOCK_SIZE / 1024, BLOCK_TOV_MS);
+		name, ifindex, BLOCK_NR, BLOCK_SIZE / 1024, BLOCK_TOV_MS);
 
-	pfd.fd = fd;
-	pfd.events = POLLIN | POLLERR;
 	tick = now_ms() + 1000;
-	while (!drain_end || now_ms() < drain_end) {
-		struct tpacket_block_desc *bd;
-		long left = (drain_end ? drain_end : tick) - now_ms();
-
-		if (poll(&pfd, 1, left > 0 ? left : 0) < 0 && errno != EINTR)
-			die("poll");
-		for (;;) {
-			bd = (void *)(ring + (size_t)cur * BLOCK_SIZE);
-			if (!(__atomic_load_n(&bd->hdr.bh1.block_status,
-					      __ATOMIC_ACQUIRE) & TP_STATUS_USER))
-				break;
-			walk_block(bd, &sec, fd, ifindex, echo_port);
-			/* Back to the kernel, once read. */
-			__atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL,
-					 __ATOMIC_RELEASE);
-			cur = (cur + 1) % BLOCK_NR;
+	while (!stop && !gone && !(seconds && t >= seconds) &&
+	       !(max_frames && total.frames + sec.frames >= max_frames)) {
+		err = wait_ring(fd, tick - now_ms(), &orig);
+		/*
+		 * IFACE down: the kernel unhooks the socket, and hooks it
+		 * again when IFACE comes up. Deleted: the same ENETDOWN, as
+		 * it closes, maybe while its name still resolves, then
+		 * nothing ever again: from the first ENETDOWN on, the name is
+		 * looked up at every wake-up (once a second while down).
+		 */
+		if (err == ENETDOWN) {
+			fprintf(stderr, "%s is down\n", name);
+			down = 1;
+		} else if (err) {
+			fprintf(stderr, "%s: %s\n", name, strerror(err));
+			gone = 1;
 		}
-		if (!drain_end && now_ms() >= tick) {
+		if (down && if_nametoindex(name) != (unsigned int)ifindex) {
+			fprintf(stderr, "%s is gone\n", name);
+			gone = 1;
+		}
+		walk_ring(ring, &cur, &sec, fd, ifindex, echo_port);
+		if (now_ms() >= tick) {
 			read_stats(fd, &sec);
 			print_counts(++t, &sec);
 			add(&total, &sec);
 			memset(&sec, 0, sizeof(sec));
 			tick += 1000;
 		}
-		/*
-		 * On the way out, wait for the kernel to retire the block it
-		 * is filling (it does within BLOCK_TOV_MS): the frames that
-		 * came before the signal are counted too.
-		 */
-		if (!drain_end && (stop || (seconds && t >= seconds) ||
-				   (max_frames && total.frames + sec.frames >= max_frames)))
-			drain_end = now_ms() + 2 * BLOCK_TOV_MS;
+	}
+
+	/*
+	 * The stop. First a filter that takes nothing: the kernel's count,
+	 * read next, is then the last (but for a frame another CPU had let
+	 * through already), where frames still coming would be counted by
+	 * us, not in it. Then the ring until it has handed over every frame
+	 * of that count that it kept (packets counts the dropped ones too):
+	 * the last ones wait in the block the kernel is filling until it
+	 * retires it, within BLOCK_TOV_MS, later on a busy machine, which a
+	 * fixed wait missed. DRAIN_MS at most, then a warning.
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &take_none,
+		       sizeof(take_none)))
+		die("SO_ATTACH_FILTER");
+	read_stats(fd, &sec);
+	deadline = now_ms() + DRAIN_MS;
+	while (total.frames + sec.frames + total.drops + sec.drops <
+	       total.packets + sec.packets) {
+		if (now_ms() >= deadline) {
+			fprintf(stderr, "virt-frames: %lu frames not handed over after %d ms\n",
+				total.packets + sec.packets - total.drops - sec.drops -
+				total.frames - sec.frames, DRAIN_MS);
+			break;
+		}
+		wait_ring(fd, deadline - now_ms(), &orig);
+		walk_ring(ring, &cur, &sec, fd, ifindex, echo_port);
 	}
 	/* The last part of a second, if anything came in it. */
-	read_stats(fd, &sec);
 	if (sec.frames || sec.drops)
 		print_counts(t + 1, &sec);
 	add(&total, &sec);
 	print_counts(0, &total);
 	munmap(ring, (size_t)BLOCK_SIZE * BLOCK_NR);
 	close(fd);
-	return 0;
+	return gone;
 }
