@@ -13,8 +13,8 @@ build_modules() {
 	local abi=$1 kdir suite root="" out log
 	suite=$(kernel_suite_of "$abi")
 	kdir=$(kernel_headers "$abi")
-	# A kernel of a suite the machine's apt sources don't carry builds in
-	# that suite's chroot, with its compiler (kernel.sh).
+	# A kernel of another release than the host's builds in its suite's
+	# chroot, with that release's compiler (kernel.sh).
 	case $suite in
 	host|debug) ;;
 	*) root=$VIRT_CACHE/chroots/$suite ;;
