@@ -47,10 +47,11 @@ static inline int virt_check_ifname(const char *ifname)
 
 static inline int virt_check_param_names(const char *link, const char *ifname)
 {
-	if (!link || !*link) {
+	if (!link) {
 		pr_err("link= is required: the parent interface, e.g. link=eth0\n");
 		return -ENODEV;
 	}
+	/* An empty link= too: it names nothing, so it is a bad name. */
 	if (!dev_valid_name(link)) {
 		pr_err("link=%.32s: not a valid interface name\n", link);
 		return -EINVAL;

@@ -40,6 +40,7 @@ refused "$VIRT_FULL_KO" "No such device" "link=nosuch0: no such interface" link=
 refused "$VIRT_FULL_KO" "Invalid parameters" "link=lo: is a loopback device" link=lo
 refused "$VIRT_FULL_KO" "Invalid parameters" "link=tun0: is not an Ethernet device" link=tun0
 refused "$VIRT_FULL_KO" "Invalid parameters" "not a valid interface name" link=a/b
+refused "$VIRT_FULL_KO" "Invalid parameters" "link=: not a valid interface name" link=
 refused "$VIRT_FULL_KO" "Device or resource busy" "link=vp0: already has a receive handler" link=vp0
 refused "$VIRT_FULL_KO" "Invalid parameters" "not a valid name prefix" link=eth0 ifname=a:b
 refused "$VIRT_FULL_KO" "Invalid parameters" "not a valid name prefix" ifname=a%b

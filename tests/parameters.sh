@@ -32,6 +32,7 @@ refused "$VIRT_KO" "Invalid parameters" "link=lo: is a loopback device" link=lo
 refused "$VIRT_KO" "Invalid parameters" "link=tun0: is not an Ethernet device" link=tun0
 refused "$VIRT_KO" "Invalid parameters" "not a valid interface name" link=abcdefghijklmnopqrstuvwxyz
 refused "$VIRT_KO" "Invalid parameters" "not a valid interface name" link=a/b
+refused "$VIRT_KO" "Invalid parameters" "link=: not a valid interface name" link=
 refused "$VIRT_KO" "Invalid parameters" "link=ipv0: cannot carry a receive handler" link=ipv0
 refused "$VIRT_KO" "Device or resource busy" "link=vp0: already has a receive handler" link=vp0
 refused "$VIRT_KO" "Invalid parameters" "ifname=: not a valid name prefix" link=eth0 ifname=
