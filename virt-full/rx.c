@@ -92,7 +92,11 @@ static enum virt_key virt_key_ipv6(struct sk_buff *skb, unsigned int off,
 	/* GRO and GSO packets past 64 KiB (BIG TCP) carry 0. */
 	if (!plen && skb_is_gso(skb))
 		plen = skb->len - nd_off;
-	if (plen > skb->len - nd_off)
+	/* A v4-mapped address never goes on the wire (RFC 4291 2.5.5.2);
+	 * the table keys IPv4 so, and must not take it for one.
+	 */
+	if (plen > skb->len - nd_off || ipv6_addr_v4mapped(&ip6h->daddr) ||
+	    ipv6_addr_v4mapped(&ip6h->saddr))
 		return VIRT_KEY_BAD;
 	if (src)
 		*src = ip6h->saddr;
@@ -112,6 +116,8 @@ static enum virt_key virt_key_ipv6(struct sk_buff *skb, unsigned int off,
 	if (plen < sizeof(*msg) || !pskb_may_pull(skb, nd_off + sizeof(*msg)))
 		return VIRT_KEY_BAD;
 	msg = (const struct nd_msg *)(skb->data + nd_off);
+	if (ipv6_addr_v4mapped(&msg->target))
+		return VIRT_KEY_BAD;
 	*key = msg->target;
 	return VIRT_KEY_TARGET;
 }
@@ -315,7 +321,7 @@ static __always_inline bool virt_rx_daddr(const struct sk_buff *skb,
 		return true;
 	}
 	ip6h = (const struct ipv6hdr *)skb->data;
-	if (ip6h->version != 6)
+	if (ip6h->version != 6 || ipv6_addr_v4mapped(&ip6h->daddr))
 		return false;
 	len = ntohs(ip6h->payload_len);
 	if (!len || len > skb->len - sizeof(*ip6h))
