@@ -4,17 +4,20 @@
  *
  * A child's addresses are learnt from the inet and inet6 address
  * notifiers. The validator notifiers refuse, with a message, an address
- * that another child of the same parent or the parent itself already
- * holds. IPv4 addresses are stored v4-mapped, so one table and one key
- * size serve both families. The table holds every address of every child,
- * up or down, so a duplicate is found in O(1) whoever holds it; the demux
- * delivers only to a child that is up. Beside the table, the port's
- * address filter counts the addresses by their last bits, which lets the
- * demux pass most of the parent's own frames without hashing, and keeps
- * the address of each slot that holds one alone, which the demux finds
- * without hashing too. A mirror
- * child's addresses are its own business: they steer nothing and
- * conflict with nothing.
+ * that another child of the same parent or the host already holds, or
+ * that the child's allow-list leaves out (trust.c); the address events
+ * check again what the validators can't see (IPv6 autoconf, the local
+ * end of an IPv4 peer address) and leave such an address unsteered,
+ * with a warning. When the host gains an address a child holds, the
+ * host wins. IPv4 addresses are stored v4-mapped, so one table and one
+ * key size serve both families. The table holds every address of every
+ * child, up or down, so a duplicate is found in O(1) whoever holds it;
+ * the demux delivers only to a child that is up. Beside the table, the
+ * port's address filter counts the addresses by their last bits, which
+ * lets the demux pass most of the parent's own frames without hashing,
+ * and keeps the address of each slot that holds one alone, which the
+ * demux finds without hashing too. A mirror child's addresses are its
+ * own business: they steer nothing and conflict with nothing.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -68,9 +71,9 @@ static void virt_addr_filter_add(struct virt_port *port, struct virt_addr *a,
 		RCU_INIT_POINTER(port->addr_sole[slot], NULL);
 }
 
-/* Caller holds port->addrs_lock. */
 static void virt_addr_unlink(struct virt_port *port, struct virt_addr *a)
 {
+	lockdep_assert_held(&port->addrs_lock);
 	rhashtable_remove_fast(&port->addrs, &a->node, virt_addr_params);
 	virt_addr_filter_add(port, a, -1);
 	list_del(&a->anode);
@@ -78,16 +81,42 @@ static void virt_addr_unlink(struct virt_port *port, struct virt_addr *a)
 }
 
 /*
+ * An address of @child's stack that is not steered to it: counted, and
+ * said (rate-limited: a container may add addresses in a loop). Any
+ * context, process context too.
+ */
+static void virt_addr_warn(struct virt_dev *child, const struct in6_addr *ip,
+			   const char *more, const char *why)
+{
+	local_bh_disable();
+	virt_stats_inc(child, VIRT_ADDR_REFUSED);
+	local_bh_enable();
+	if (!net_ratelimit())
+		return;
+	if (ipv6_addr_v4mapped(ip))
+		netdev_warn(child->dev, "%pI4 is not steered here%s: %s\n",
+			    &ip->s6_addr32[3], more, why);
+	else
+		netdev_warn(child->dev, "%pI6c is not steered here%s: %s\n",
+			    ip, more, why);
+}
+
+/*
  * Any context: IPv6 reports addresses from atomic context. An address the
  * child holds already (under another prefix, or a secondary promoted to
- * primary) keeps its one entry.
+ * primary) keeps its one entry, trusted if it is granted now.
  */
 static int virt_addr_add(struct virt_dev *child, const struct in6_addr *ip)
 {
 	struct virt_port *port = child->port;
 	struct virt_addr *a, *old;
+	bool trusted;
 	int err = 0;
 
+	if (virt_host_holds(port, ip))
+		return -EADDRINUSE;
+	if (!virt_allow_permits(child, ip, &trusted))
+		return -EACCES;
 	a = kmem_cache_zalloc(virt_addr_cache, GFP_ATOMIC);
 	if (!a)
 		return -ENOMEM;
@@ -95,12 +124,18 @@ static int virt_addr_add(struct virt_dev *child, const struct in6_addr *ip)
 	a->child = child;
 
 	spin_lock_bh(&port->addrs_lock);
+	a->granted = virt_grant_take(child, ip);
+	a->trusted = trusted || a->granted;
 	old = rhashtable_lookup_get_insert_fast(&port->addrs, &a->node,
 						virt_addr_params);
 	if (IS_ERR(old)) {
 		err = PTR_ERR(old);
 	} else if (old) {
 		err = old->child == child ? 0 : -EEXIST;
+		if (!err && a->granted) {
+			old->granted = true;
+			WRITE_ONCE(old->trusted, true);
+		}
 	} else {
 		virt_addr_filter_add(port, a, 1);
 		list_add_tail(&a->anode, &child->addrs);
@@ -133,7 +168,22 @@ void virt_addr_flush(struct virt_dev *child)
 	spin_lock_bh(&port->addrs_lock);
 	list_for_each_entry_safe(a, next, &child->addrs, anode)
 		virt_addr_unlink(port, a);
+	virt_grant_flush(child);
 	spin_unlock_bh(&port->addrs_lock);
+}
+
+/* Why virt_addr_add() refused an address, for the log. */
+static const char *virt_addr_why(int err)
+{
+	switch (err) {
+	case -EEXIST:
+		return "another virt device on this parent has it";
+	case -EADDRINUSE:
+		return "the host holds it";
+	case -EACCES:
+		return "not in the allow-list";
+	}
+	return "out of memory";
 }
 
 /* The answering child @dev is, or NULL: a mirror's addresses steer nothing. */
@@ -155,14 +205,12 @@ static void virt_addr_event(struct virt_dev *child, unsigned long event,
 	switch (event) {
 	case NETDEV_UP:
 		err = virt_addr_add(child, ip);
-		/* Only addresses the validators never saw (IPv6 autoconf)
-		 * can collide here: keep them off the wire rather than steal.
+		/* Only addresses the validators never saw (IPv6 autoconf, an
+		 * IPv4 peer address's local end) can be refused here: the
+		 * stack keeps them, the demux never steers them.
 		 */
 		if (err)
-			netdev_warn(child->dev, "%pI6c is not steered here: %s\n",
-				    ip, err == -EEXIST ?
-				    "another virt device on this parent has it" :
-				    "out of memory");
+			virt_addr_warn(child, ip, "", virt_addr_why(err));
 		break;
 	case NETDEV_DOWN:
 		virt_addr_del(child, ip);
@@ -182,6 +230,32 @@ static bool virt_in_dev_holds(struct in_device *in_dev, __be32 addr)
 }
 
 /*
+ * The host gained @ip on @dev, a device of no port's: it wins over a child
+ * of any port of its namespace that held it. Any context.
+ */
+static void virt_addr_host_took(struct net_device *dev, const struct in6_addr *ip)
+{
+	struct virt_port *port;
+	struct net_device *d;
+	struct virt_addr *a;
+
+	rcu_read_lock();
+	for_each_netdev_rcu(dev_net(dev), d) {
+		if (!virt_is_port(d))
+			continue;
+		port = virt_port_get_rcu(d);
+		spin_lock_bh(&port->addrs_lock);
+		a = rhashtable_lookup_fast(&port->addrs, ip, virt_addr_params);
+		if (a) {
+			virt_addr_warn(a->child, ip, " any more", "the host took it");
+			virt_addr_unlink(port, a);
+		}
+		spin_unlock_bh(&port->addrs_lock);
+	}
+	rcu_read_unlock();
+}
+
+/*
  * Under RTNL (IPv4 addresses change only there). A device may hold one
  * address under several prefixes: it goes from the table with the last.
  * (The ifa going down has left the device's list already.)
@@ -190,13 +264,17 @@ static int virt_inetaddr_event(struct notifier_block *nb,
 			       unsigned long event, void *ptr)
 {
 	const struct in_ifaddr *ifa = ptr;
-	struct virt_dev *child = virt_child_of(ifa->ifa_dev->dev);
+	struct net_device *dev = ifa->ifa_dev->dev;
+	struct virt_dev *child = virt_child_of(dev);
 	struct in6_addr ip;
 
+	ASSERT_RTNL();
+	ipv6_addr_set_v4mapped(ifa->ifa_local, &ip);
+	if (!virt_is_child(dev) && event == NETDEV_UP)
+		virt_addr_host_took(dev, &ip);
 	if (!child || (event == NETDEV_DOWN &&
 		       virt_in_dev_holds(ifa->ifa_dev, ifa->ifa_local)))
 		return NOTIFY_DONE;
-	ipv6_addr_set_v4mapped(ifa->ifa_local, &ip);
 	virt_addr_event(child, event, &ip);
 	return NOTIFY_DONE;
 }
@@ -206,72 +284,157 @@ static int virt_inet6addr_event(struct notifier_block *nb,
 				unsigned long event, void *ptr)
 {
 	const struct inet6_ifaddr *ifa = ptr;
-	struct virt_dev *child = virt_child_of(ifa->idev->dev);
+	struct net_device *dev = ifa->idev->dev;
+	struct virt_dev *child = virt_child_of(dev);
 
+	if (!virt_is_child(dev) && event == NETDEV_UP)
+		virt_addr_host_took(dev, &ifa->addr);
 	if (child)
 		virt_addr_event(child, event, &ifa->addr);
 	return NOTIFY_DONE;
 }
 
-/* The child that holds @ip, up or down, or NULL. Only compared, never
- * dereferenced: the child may be on its way out.
+/* An address of @child's stack that the table may lack: in it now, if
+ * the allow-list lets it.
  */
-static struct virt_dev *virt_addr_holder(struct virt_port *port,
-					 const struct in6_addr *ip)
+static void virt_addr_rejoin(struct virt_dev *child, const struct in6_addr *ip)
 {
-	struct virt_dev *holder = NULL;
-	struct virt_addr *a;
+	bool held, trusted;
 
 	rcu_read_lock();
-	a = rhashtable_lookup(&port->addrs, ip, virt_addr_params);
-	if (a)
-		holder = a->child;
+	held = virt_holds_rcu(child, ip, false);
 	rcu_read_unlock();
-	return holder;
-}
-
-/* Does @parent itself hold @ip? Under RTNL. */
-static bool virt_parent_holds(struct net_device *parent,
-			      const struct in6_addr *ip)
-{
-	struct in_device *in_dev;
-
-	if (!ipv6_addr_v4mapped(ip))
-		return ipv6_chk_addr(dev_net(parent), ip, parent, 0);
-	in_dev = __in_dev_get_rtnl(parent);
-	return in_dev && virt_in_dev_holds(in_dev, ip->s6_addr32[3]);
+	if (!held && virt_allow_permits(child, ip, &trusted))
+		virt_addr_event(child, NETDEV_UP, ip);
 }
 
 /*
- * Refuse an address that would be steered to two places: to a child when
- * another child of its parent, or the parent, holds it; to a parent when
- * one of its children holds it. Under RTNL.
+ * After @child's allow-list changed: what it holds outside the list
+ * leaves the table, what its stack holds inside comes in, and trust
+ * follows the list.
  */
+void virt_addr_resync(struct virt_dev *child)
+{
+	struct virt_port *port = child->port;
+	const struct in_ifaddr *ifa;
+	struct virt_addr *a, *next;
+	struct inet6_ifaddr *ifp;
+	struct in_device *in_dev;
+	struct inet6_dev *idev;
+	struct in6_addr ip;
+	bool trusted;
+
+	ASSERT_RTNL();
+	spin_lock_bh(&port->addrs_lock);
+	list_for_each_entry_safe(a, next, &child->addrs, anode) {
+		if (virt_allow_permits(child, &a->ip, &trusted)) {
+			WRITE_ONCE(a->trusted, trusted || a->granted);
+			continue;
+		}
+		virt_addr_warn(child, &a->ip, " any more", "not in the allow-list");
+		virt_addr_unlink(port, a);
+	}
+	spin_unlock_bh(&port->addrs_lock);
+
+	in_dev = __in_dev_get_rtnl(child->dev);
+	if (in_dev) {
+		in_dev_for_each_ifa_rtnl(ifa, in_dev) {
+			ipv6_addr_set_v4mapped(ifa->ifa_local, &ip);
+			virt_addr_rejoin(child, &ip);
+		}
+	}
+	idev = __in6_dev_get(child->dev);
+	if (idev) {
+		read_lock_bh(&idev->lock);
+		list_for_each_entry(ifp, &idev->addr_list, if_list)
+			if (!(ifp->flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED)))
+				virt_addr_rejoin(child, &ifp->addr);
+		read_unlock_bh(&idev->lock);
+	}
+}
+
+/*
+ * A child may take @ip if no sibling and nothing of the host's holds it
+ * and its allow-list lets it; with the host's authority (the caller's
+ * CAP_NET_ADMIN over the parent's namespace), the address is granted.
+ */
+static int virt_addr_validate_child(struct virt_dev *child,
+				    const struct in6_addr *ip,
+				    struct netlink_ext_ack *extack)
+{
+	struct virt_addr *a;
+	bool other, trusted;
+
+	rcu_read_lock();
+	a = rhashtable_lookup(&child->port->addrs, ip, virt_addr_params);
+	other = a && a->child != child;
+	rcu_read_unlock();
+	if (other) {
+		NL_SET_ERR_MSG(extack,
+			       "Address already assigned to another virt device on this parent");
+		return -EADDRINUSE;
+	}
+	if (virt_host_holds(child->port, ip)) {
+		NL_SET_ERR_MSG(extack,
+			       "Address already assigned to the parent of this virt device, or to another interface of its namespace");
+		return -EADDRINUSE;
+	}
+	if (!virt_allow_permits(child, ip, &trusted)) {
+		NL_SET_ERR_MSG(extack, "Address not in the allow-list of this virt device");
+		return -EPERM;
+	}
+	if (!trusted &&
+	    ns_capable_noaudit(dev_net(child->parent)->user_ns, CAP_NET_ADMIN))
+		return virt_grant_add(child, ip);
+	return 0;
+}
+
+/*
+ * The host may take @ip on @dev unless a child holds it with the host's
+ * trust: a child's own claim never keeps the host from its addresses.
+ */
+static int virt_addr_validate_host(struct net_device *dev,
+				   const struct in6_addr *ip,
+				   struct netlink_ext_ack *extack)
+{
+	struct virt_addr *a;
+	struct net_device *d;
+	bool trusted;
+
+	for_each_netdev(dev_net(dev), d) {
+		if (!virt_is_port(d))
+			continue;
+		rcu_read_lock();
+		a = rhashtable_lookup(&virt_port_get_rtnl(d)->addrs, ip,
+				      virt_addr_params);
+		trusted = a && READ_ONCE(a->trusted);
+		rcu_read_unlock();
+		if (!trusted)
+			continue;
+		if (d == dev)
+			NL_SET_ERR_MSG(extack,
+				       "Address already assigned to a virt device on this interface");
+		else
+			NL_SET_ERR_MSG(extack,
+				       "Address already assigned to a virt device in this namespace");
+		return -EADDRINUSE;
+	}
+	return 0;
+}
+
+/* Refuse an address that would be steered to two places. Under RTNL. */
 static int virt_addr_validate(struct net_device *dev, const struct in6_addr *ip,
 			      struct netlink_ext_ack *extack)
 {
 	struct virt_dev *child = virt_child_of(dev);
-	struct virt_dev *holder;
+	int err = 0;
 
-	if (child) {
-		holder = virt_addr_holder(child->port, ip);
-		if (holder && holder != child) {
-			NL_SET_ERR_MSG(extack,
-				       "Address already assigned to another virt device on this parent");
-			return notifier_from_errno(-EADDRINUSE);
-		}
-		if (virt_parent_holds(child->parent, ip)) {
-			NL_SET_ERR_MSG(extack,
-				       "Address already assigned to the parent of this virt device");
-			return notifier_from_errno(-EADDRINUSE);
-		}
-	} else if (virt_is_port(dev) &&
-		   virt_addr_holder(virt_port_get_rtnl(dev), ip)) {
-		NL_SET_ERR_MSG(extack,
-			       "Address already assigned to a virt device on this interface");
-		return notifier_from_errno(-EADDRINUSE);
-	}
-	return NOTIFY_DONE;
+	ASSERT_RTNL();
+	if (child)
+		err = virt_addr_validate_child(child, ip, extack);
+	else if (!virt_is_child(dev))
+		err = virt_addr_validate_host(dev, ip, extack);
+	return notifier_from_errno(err);
 }
 
 static int virt_inetaddr_validate(struct notifier_block *nb,

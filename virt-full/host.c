@@ -9,7 +9,9 @@
  *    our shared MAC and a child's address, an ARP request or neighbour
  *    solicitation for one) is delivered to that child alone, locally
  *    (the host's stack reaches the addresses of its own namespace, its
- *    children's included, without the parent);
+ *    children's included, without the parent), if the host trusts the
+ *    child with that address (trust.c); else it goes to the wire, as
+ *    if no child held it;
  *  - a broadcast or multicast frame of the host's goes to the wire and,
  *    as copies, to the children listening;
  *  - a mirror child with mirror-tx sees a copy of all of the output,
@@ -36,8 +38,10 @@ static unsigned int virt_host_out(void *priv, struct sk_buff *skb,
 {
 	struct virt_port *port = priv;
 	const struct ethhdr *eth;
-	struct virt_dev *dest = NULL;
+	struct virt_addr *a = NULL;
+	struct virt_dev *dest;
 	struct in6_addr key;
+	enum virt_key k;
 	unsigned int len;
 	bool mcast;
 
@@ -58,10 +62,12 @@ static unsigned int virt_host_out(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 
 	/* May pull: eth is stale after it. */
-	if (virt_get_key(skb, eth->h_proto, ETH_HLEN, &key, NULL) >= VIRT_KEY_DADDR)
-		dest = virt_addr_lookup_rcu(port, &key);
-	if (dest) {
+	k = virt_get_key(skb, eth->h_proto, ETH_HLEN, &key, NULL);
+	if (k >= VIRT_KEY_DADDR)
+		a = virt_addr_find_rcu(port, &key);
+	if (a && READ_ONCE(a->trusted)) {
 		/* Only the child can answer: it alone gets the frame. */
+		dest = a->child;
 		len = skb->len;
 		if (dev_forward_skb(dest->dev, skb) == NET_RX_SUCCESS)
 			virt_stats_rx(dest, len, false, VIRT_RX_LOCAL);
@@ -69,7 +75,11 @@ static unsigned int virt_host_out(void *priv, struct sk_buff *skb,
 			virt_stats_inc(dest, VIRT_DROP_BACKLOG);
 		return NF_STOLEN;
 	}
-	if (mcast)
+	/* An address the host doesn't trust the child with is not the
+	 * child's for the host: the frame goes to the wire, and the host's
+	 * ARP or solicitation for it to no child at all.
+	 */
+	if (mcast && !(a && k == VIRT_KEY_TARGET))
 		virt_bc_enqueue(port, skb, NULL, true);
 	return NF_ACCEPT;
 }

@@ -108,6 +108,7 @@ static void virt_dev_destructor(struct net_device *dev)
 	struct virt_dev *child = netdev_priv(dev);
 
 	free_percpu(child->stats);
+	virt_allow_free(child);
 	virt_destructor(dev);
 }
 
@@ -257,6 +258,7 @@ static const char virt_stat_names[VIRT_STATS_N][ETH_GSTRING_LEN] = {
 	"rx_addr", "rx_arp_ndp", "rx_copy", "rx_local", "rx_mirror",
 	"tx_wire", "tx_local", "drop_down", "drop_clone", "drop_backlog",
 	"drop_malformed", "drop_tx", "drop_mirror_tx", "drop_spoof",
+	"drop_claim", "addr_refused",
 };
 
 static const char virt_port_stat_names[VIRT_PORT_STATS_N][ETH_GSTRING_LEN] = {
@@ -358,6 +360,7 @@ static int virt_link_attach(struct net_device *dev, struct net_device *parent,
 	child->dev = dev;
 	child->parent = parent;
 	INIT_LIST_HEAD(&child->addrs);
+	INIT_LIST_HEAD(&child->grants);
 	INIT_LIST_HEAD(&child->pnode);	/* empty until published */
 	err = register_netdevice(dev);
 	*registered = !err;
@@ -389,28 +392,18 @@ err_unregister:
 }
 
 /*
- * May the caller act on @parent's traffic? A container's root holds
- * CAP_NET_ADMIN over its own namespace only, which is enough to create a
- * child next to one it was handed, or a mirror, or to let a mirror send:
- * each reaches the parent's wire and traffic, so each needs CAP_NET_ADMIN
- * over the parent's namespace. Runs in the caller's context, under RTNL.
- */
-static bool virt_capable(const struct net_device *parent)
-{
-	return ns_capable(dev_net(parent)->user_ns, CAP_NET_ADMIN);
-}
-
-/*
  * The mode and its options, from IFLA_INFO_DATA: at creation (@create) or
  * later (changelink), where the mode can't change any more. Whoever may
  * create a child (newlink checks) may set them all at creation; later,
  * without CAP_NET_ADMIN over the parent's namespace, a container may only
  * turn spoofchk on (asked only then, so that turning it on asks the
- * security module nothing). Under RTNL.
+ * security module nothing). The allow-list is the host's alone: only
+ * CAP_NET_ADMIN over the parent's namespace sets it (trust.c).
  */
 static int virt_link_options(struct virt_dev *child, struct nlattr *data[],
 			     bool create, struct netlink_ext_ack *extack)
 {
+	struct virt_allow *allow = NULL;
 	u32 mode = child->mode;
 
 	if (!data)
@@ -452,6 +445,21 @@ static int virt_link_options(struct virt_dev *child, struct nlattr *data[],
 			       "Turning spoofchk off needs CAP_NET_ADMIN over the parent's namespace");
 		return -EPERM;
 	}
+	if (data[IFLA_VIRT_ALLOW]) {
+		if (mode == VIRT_MODE_MIRROR) {
+			NL_SET_ERR_MSG(extack, "An allow-list is for mode normal");
+			return -EINVAL;
+		}
+		if (!create && !virt_capable(child->parent)) {
+			NL_SET_ERR_MSG(extack,
+				       "The allow-list needs CAP_NET_ADMIN over the parent's namespace");
+			return -EPERM;
+		}
+		allow = virt_allow_parse(data[IFLA_VIRT_ALLOW], extack);
+		if (IS_ERR(allow))
+			return PTR_ERR(allow);
+	}
+	ASSERT_RTNL();
 	child->mode = mode;
 	if (data[IFLA_VIRT_SPOOFCHK])
 		WRITE_ONCE(child->spoofchk, !!nla_get_u8(data[IFLA_VIRT_SPOOFCHK]));
@@ -459,6 +467,12 @@ static int virt_link_options(struct virt_dev *child, struct nlattr *data[],
 		WRITE_ONCE(child->mirror_tx, !!nla_get_u8(data[IFLA_VIRT_MIRROR_TX]));
 	if (data[IFLA_VIRT_FORWARD])
 		WRITE_ONCE(child->forward, !!nla_get_u8(data[IFLA_VIRT_FORWARD]));
+	if (data[IFLA_VIRT_ALLOW]) {
+		virt_allow_set(child, allow);
+		/* At creation the child holds nothing yet. */
+		if (!create)
+			virt_addr_resync(child);
+	}
 	return 0;
 }
 
@@ -588,26 +602,32 @@ static int virt_changelink(struct net_device *dev, struct nlattr *tb[],
 static size_t virt_get_size(const struct net_device *dev)
 {
 	return nla_total_size(sizeof(u32)) +	/* IFLA_VIRT_MODE */
-	       3 * nla_total_size(sizeof(u8));	/* MIRROR_TX, FORWARD, SPOOFCHK */
+	       3 * nla_total_size(sizeof(u8)) +	/* MIRROR_TX, FORWARD, SPOOFCHK */
+	       virt_allow_size();
 }
 
 static int virt_fill_info(struct sk_buff *skb, const struct net_device *dev)
 {
-	const struct virt_dev *child = netdev_priv(dev);
+	struct virt_dev *child = netdev_priv(dev);
 
 	if (nla_put_u32(skb, IFLA_VIRT_MODE, child->mode) ||
 	    nla_put_u8(skb, IFLA_VIRT_MIRROR_TX, READ_ONCE(child->mirror_tx)) ||
 	    nla_put_u8(skb, IFLA_VIRT_FORWARD, READ_ONCE(child->forward)) ||
 	    nla_put_u8(skb, IFLA_VIRT_SPOOFCHK, READ_ONCE(child->spoofchk)))
 		return -EMSGSIZE;
-	return 0;
+	return virt_allow_fill(skb, child);
 }
+
+static const struct nla_policy virt_allow_policy[IFLA_VIRT_ALLOW_MAX + 1] = {
+	[IFLA_VIRT_ALLOW_PREFIX] = NLA_POLICY_EXACT_LEN(sizeof(struct virt_allow_prefix)),
+};
 
 static const struct nla_policy virt_policy[IFLA_VIRT_MAX + 1] = {
 	[IFLA_VIRT_MODE]	= NLA_POLICY_MAX(NLA_U32, __VIRT_MODE_MAX - 1),
 	[IFLA_VIRT_MIRROR_TX]	= NLA_POLICY_MAX(NLA_U8, 1),
 	[IFLA_VIRT_FORWARD]	= NLA_POLICY_MAX(NLA_U8, 1),
 	[IFLA_VIRT_SPOOFCHK]	= NLA_POLICY_MAX(NLA_U8, 1),
+	[IFLA_VIRT_ALLOW]	= NLA_POLICY_NESTED(virt_allow_policy),
 };
 
 /* The namespace of the parent: where the device does its I/O. */

@@ -8,7 +8,9 @@
  * siblings listening for it and to the parent's stack (which answers ARP
  * and neighbour solicitations for its own addresses that way). A mirror
  * child sends nothing unless asked to forward; a child with spoofchk on
- * sends only from its MAC and the addresses it holds.
+ * sends only from its MAC and the addresses it holds. The host's own
+ * stack believes a child's ARP and neighbour discovery only about the
+ * addresses it trusts the child with.
  *
  * Lockless (LLTX, no qdisc): called under rcu_read_lock_bh() from
  * __dev_queue_xmit(); the address table and the children list are read
@@ -67,6 +69,72 @@ static netdev_tx_t virt_tx_wire(struct virt_dev *child, struct sk_buff *skb)
 	return NETDEV_TX_OK;
 }
 
+/* Is @ip no address at all (0.0.0.0 or ::)? */
+static bool virt_addr_unspecified(const struct in6_addr *ip)
+{
+	return ipv6_addr_any(ip) ||
+	       (ipv6_addr_v4mapped(ip) && !ip->s6_addr32[3]);
+}
+
+/*
+ * The neighbour solicitation or advertisement in @skb (an IPv6 packet at
+ * ETH_HLEN, its header pulled), after any extension headers; NULL for
+ * anything else, or for one too short to be read (receivers drop it). A
+ * fragment can't be one (receivers drop fragmented neighbour discovery).
+ * May pull.
+ */
+static const struct nd_msg *virt_tx_nd_msg(struct sk_buff *skb)
+{
+	u8 nexthdr = ((const struct ipv6hdr *)(skb->data + ETH_HLEN))->nexthdr;
+	const struct nd_msg *msg;
+	__be16 frag_off;
+	int off;
+
+	off = ipv6_skip_exthdr(skb, ETH_HLEN + sizeof(struct ipv6hdr), &nexthdr,
+			       &frag_off);
+	if (off < 0 || nexthdr != IPPROTO_ICMPV6 || frag_off ||
+	    !pskb_may_pull(skb, off + sizeof(*msg)))
+		return NULL;
+	msg = (const struct nd_msg *)(skb->data + off);
+	if (msg->icmph.icmp6_type != NDISC_NEIGHBOUR_SOLICITATION &&
+	    msg->icmph.icmp6_type != NDISC_NEIGHBOUR_ADVERTISEMENT)
+		return NULL;
+	return msg;
+}
+
+/*
+ * May @skb, a frame of @child's for the host's own stack, tell it where a
+ * neighbour is? ARP names its sender, a neighbour solicitation its
+ * source, an advertisement its target: the host believes that only of an
+ * address it trusts the child with (trust.c), or of none (probes, DAD),
+ * so that a container can't take the host's gateway. Under RCU. May pull.
+ */
+static bool virt_tx_claim_trusted(struct virt_dev *child, struct sk_buff *skb)
+{
+	__be16 proto = eth_hdr(skb)->h_proto;
+	const struct nd_msg *msg;
+	struct in6_addr key, src;
+
+	switch (proto) {
+	case htons(ETH_P_ARP):
+		if (virt_get_key(skb, proto, ETH_HLEN, &key, &src) != VIRT_KEY_TARGET)
+			return true;	/* not Ethernet and IPv4: ARP drops it */
+		break;
+	case htons(ETH_P_IPV6):
+		if (virt_get_key(skb, proto, ETH_HLEN, &key, &src) == VIRT_KEY_BAD)
+			return true;	/* IPv6 drops it */
+		msg = virt_tx_nd_msg(skb);
+		if (!msg)
+			return true;
+		if (msg->icmph.icmp6_type == NDISC_NEIGHBOUR_ADVERTISEMENT)
+			return virt_holds_rcu(child, &msg->target, true);
+		break;
+	default:
+		return true;
+	}
+	return virt_addr_unspecified(&src) || virt_holds_rcu(child, &src, true);
+}
+
 /* To our own MAC: the sibling holding the destination, else the parent. */
 static netdev_tx_t virt_tx_local(struct virt_dev *child, struct sk_buff *skb)
 {
@@ -80,6 +148,10 @@ static netdev_tx_t virt_tx_local(struct virt_dev *child, struct sk_buff *skb)
 	if (virt_get_key(skb, proto, ETH_HLEN, &key, NULL) >= VIRT_KEY_DADDR)
 		dest = virt_addr_lookup_rcu(child->port, &key);
 	to = dest ? dest->dev : child->parent;
+	if (!dest && !virt_tx_claim_trusted(child, skb)) {
+		rcu_read_unlock();
+		return virt_tx_drop(child, skb, VIRT_DROP_CLAIM);
+	}
 	/* dev_forward_skb() scrubs when it crosses namespaces. */
 	if (dev_forward_skb(to, skb) == NET_RX_SUCCESS) {
 		virt_stats_tx(child, len, VIRT_TX_LOCAL);
@@ -97,8 +169,10 @@ static netdev_tx_t virt_tx_local(struct virt_dev *child, struct sk_buff *skb)
 /*
  * A copy of a child's broadcast or multicast for the parent's own stack,
  * unless it is an ARP request or solicitation that a child answers: that
- * one the siblings have, and the parent has no business with it. The
- * demux knows the copy when it comes back (by our MAC, rx.c).
+ * one the siblings have, and the parent has no business with it. None of
+ * a frame from another MAC (spoofchk off): the parent's handler would
+ * take it for the wire's and copy it to every child again, the sender
+ * too. The demux knows the copy when it comes back (by our MAC, rx.c).
  */
 static void virt_tx_to_parent(struct virt_dev *child, struct sk_buff *skb)
 {
@@ -106,58 +180,18 @@ static void virt_tx_to_parent(struct virt_dev *child, struct sk_buff *skb)
 	struct sk_buff *nskb;
 	struct in6_addr key;
 
+	if (!ether_addr_equal(eth_hdr(skb)->h_source, child->dev->dev_addr))
+		return;
 	if (virt_get_key(skb, proto, ETH_HLEN, &key, NULL) == VIRT_KEY_TARGET &&
 	    rhashtable_lookup(&child->port->addrs, &key, virt_addr_params))
 		return;
+	if (!virt_tx_claim_trusted(child, skb)) {
+		virt_stats_inc(child, VIRT_DROP_CLAIM);
+		return;
+	}
 	nskb = skb_clone(skb, GFP_ATOMIC);
 	if (nskb && dev_forward_skb(child->parent, nskb) == NET_RX_SUCCESS)
 		virt_port_stats_inc(child->port, VIRT_PORT_FROM_CHILDREN);
-}
-
-/* Is @ip no address at all (0.0.0.0 or ::)? */
-static bool virt_addr_unspecified(const struct in6_addr *ip)
-{
-	return ipv6_addr_any(ip) ||
-	       (ipv6_addr_v4mapped(ip) && !ip->s6_addr32[3]);
-}
-
-/* Does @child hold @ip? Under RCU. */
-static bool virt_holds(struct virt_dev *child, const struct in6_addr *ip)
-{
-	struct virt_addr *a = rhashtable_lookup(&child->port->addrs, ip,
-						virt_addr_params);
-
-	return a && a->child == child;
-}
-
-/*
- * spoofchk, IPv6 after the source: is @skb (an IPv6 packet at ETH_HLEN,
- * its header pulled) a neighbour advertisement for an address @child
- * doesn't hold? Whatever its destination (a solicited one is unicast)
- * and whatever extension headers come first. A fragment can't be one
- * (receivers drop fragmented neighbour discovery). May pull.
- */
-static bool virt_tx_na_spoofed(struct virt_dev *child, struct sk_buff *skb)
-{
-	u8 nexthdr = ((const struct ipv6hdr *)(skb->data + ETH_HLEN))->nexthdr;
-	const struct icmp6hdr *icmph;
-	const struct nd_msg *msg;
-	__be16 frag_off;
-	int off;
-
-	off = ipv6_skip_exthdr(skb, ETH_HLEN + sizeof(struct ipv6hdr), &nexthdr,
-			       &frag_off);
-	if (off < 0 || nexthdr != IPPROTO_ICMPV6 || frag_off)
-		return false;
-	if (!pskb_may_pull(skb, off + sizeof(*icmph)))
-		return true;
-	icmph = (const struct icmp6hdr *)(skb->data + off);
-	if (icmph->icmp6_type != NDISC_NEIGHBOUR_ADVERTISEMENT)
-		return false;
-	if (!pskb_may_pull(skb, off + sizeof(*msg)))
-		return true;
-	msg = (const struct nd_msg *)(skb->data + off);
-	return !virt_holds(child, &msg->target);
 }
 
 /*
@@ -172,6 +206,7 @@ static bool virt_tx_spoofed(struct virt_dev *child, struct sk_buff *skb)
 {
 	const u8 *mac = child->dev->dev_addr;
 	__be16 proto = eth_hdr(skb)->h_proto;
+	const struct nd_msg *msg;
 	struct in6_addr key, src;
 
 	if (!ether_addr_equal(eth_hdr(skb)->h_source, mac) ||
@@ -180,7 +215,7 @@ static bool virt_tx_spoofed(struct virt_dev *child, struct sk_buff *skb)
 	/* May pull: header pointers are stale after it. */
 	if (virt_get_key(skb, proto, ETH_HLEN, &key, &src) == VIRT_KEY_BAD)
 		return true;
-	if (!virt_addr_unspecified(&src) && !virt_holds(child, &src))
+	if (!virt_addr_unspecified(&src) && !virt_holds_rcu(child, &src, false))
 		return true;
 	switch (proto) {
 	case htons(ETH_P_ARP):
@@ -190,7 +225,10 @@ static bool virt_tx_spoofed(struct virt_dev *child, struct sk_buff *skb)
 		return !ether_addr_equal(skb->data + ETH_HLEN +
 					 sizeof(struct arphdr), mac);
 	case htons(ETH_P_IPV6):
-		return virt_tx_na_spoofed(child, skb);
+		/* An advertisement only for an address it holds. */
+		msg = virt_tx_nd_msg(skb);
+		return msg && msg->icmph.icmp6_type == NDISC_NEIGHBOUR_ADVERTISEMENT &&
+		       !virt_holds_rcu(child, &msg->target, false);
 	}
 	return false;
 }

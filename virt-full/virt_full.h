@@ -75,6 +75,13 @@ enum virt_stat {
 	VIRT_DROP_TX,		/* refused by the parent or the sibling */
 	VIRT_DROP_MIRROR_TX,	/* sent by a mirror that does not forward */
 	VIRT_DROP_SPOOF,	/* sent from what it doesn't hold (spoofchk) */
+	VIRT_DROP_CLAIM,	/* ARP or NDP for the host's stack, about an
+				 * address the host doesn't trust it with
+				 */
+	VIRT_ADDR_REFUSED,	/* addresses of its stack not steered to it:
+				 * the host's, outside its allow-list, or
+				 * taken back by the host
+				 */
 	VIRT_STATS_N
 };
 
@@ -155,7 +162,9 @@ struct virt_dev {
 	bool mirror_tx;			/* a mirror sees the parent's output */
 	bool forward;			/* a mirror's own frames go out */
 	bool spoofchk;			/* sends only from what it holds */
+	struct virt_allow __rcu *allow;	/* what it may hold; RTNL (trust.c) */
 	struct list_head addrs;		/* struct virt_addr; addrs_lock */
+	struct list_head grants;	/* struct virt_grant; addrs_lock */
 	struct virt_pcpu_stats __percpu *stats;
 	DECLARE_BITMAP(mc_filter, VIRT_MC_FILTER_SIZE);
 };
@@ -166,6 +175,12 @@ struct virt_addr {
 	struct rhash_head node;		/* in port->addrs */
 	struct list_head anode;		/* in child->addrs */
 	struct virt_dev *child;
+	bool granted;			/* added with the host's authority */
+	bool trusted;			/* the host believes the child about it:
+					 * granted, in the allow-list or the
+					 * kernel's link-local; addrs_lock,
+					 * read locklessly
+					 */
 	struct rcu_head rcu;
 };
 
@@ -339,18 +354,19 @@ static inline unsigned int virt_addr_slot(const struct in6_addr *ip)
 }
 
 /*
- * The child that holds @ip and is up, or NULL. The slot's sole address
+ * The address @ip of a child that is up, or NULL. The slot's sole address
  * answers first, then the address filter, so that most frames cost no
  * hashing: those for a child whose address is alone in its slot, and
  * those not for a child at all. A frame for a child that is down is
- * counted there, and left to the parent. Caller holds RCU.
+ * counted there, and left to the parent.
  */
-static inline struct virt_dev *virt_addr_lookup_rcu(struct virt_port *port,
-						    const struct in6_addr *ip)
+static inline struct virt_addr *virt_addr_find_rcu(struct virt_port *port,
+						   const struct in6_addr *ip)
 {
 	unsigned int slot = virt_addr_slot(ip);
 	struct virt_addr *a;
 
+	RCU_LOCKDEP_WARN(!rcu_read_lock_any_held(), "virt_addr_find_rcu() outside RCU");
 	a = rcu_dereference(port->addr_sole[slot]);
 	if (!a || !ipv6_addr_equal(&a->ip, ip)) {
 		if (!READ_ONCE(port->addr_filter[slot]))
@@ -363,13 +379,57 @@ static inline struct virt_dev *virt_addr_lookup_rcu(struct virt_port *port,
 		virt_stats_inc(a->child, VIRT_DROP_DOWN);
 		return NULL;
 	}
-	return a->child;
+	return a;
+}
+
+/* The child that holds @ip and is up, or NULL. */
+static inline struct virt_dev *virt_addr_lookup_rcu(struct virt_port *port,
+						    const struct in6_addr *ip)
+{
+	struct virt_addr *a = virt_addr_find_rcu(port, ip);
+
+	return a ? a->child : NULL;
+}
+
+/* Does @child hold @ip (@trusted: and does the host trust it with it)? */
+static inline bool virt_holds_rcu(struct virt_dev *child,
+				  const struct in6_addr *ip, bool trusted)
+{
+	struct virt_addr *a = rhashtable_lookup(&child->port->addrs, ip,
+						virt_addr_params);
+
+	return a && a->child == child && (!trusted || READ_ONCE(a->trusted));
 }
 
 int virt_addr_port_init(struct virt_port *port);
 void virt_addr_port_destroy(struct virt_port *port);
 void virt_addr_flush(struct virt_dev *child);
+void virt_addr_resync(struct virt_dev *child);
 int virt_addr_init(void);
 void virt_addr_exit(void);
+
+/* trust.c APIs: */
+struct virt_allow;
+bool virt_host_holds(const struct virt_port *port, const struct in6_addr *ip);
+bool virt_allow_permits(struct virt_dev *child, const struct in6_addr *ip,
+			bool *trusted);
+struct virt_allow *virt_allow_parse(const struct nlattr *nest,
+				    struct netlink_ext_ack *extack);
+void virt_allow_set(struct virt_dev *child, struct virt_allow *al);
+void virt_allow_free(struct virt_dev *child);
+int virt_allow_fill(struct sk_buff *skb, struct virt_dev *child);
+size_t virt_allow_size(void);
+int virt_grant_add(struct virt_dev *child, const struct in6_addr *ip);
+bool virt_grant_take(struct virt_dev *child, const struct in6_addr *ip);
+void virt_grant_flush(struct virt_dev *child);
+
+/*
+ * May the caller act on @parent's traffic? A container's root holds
+ * CAP_NET_ADMIN over its own namespace only. In the caller's context.
+ */
+static inline bool virt_capable(const struct net_device *parent)
+{
+	return ns_capable(dev_net(parent)->user_ns, CAP_NET_ADMIN);
+}
 
 #endif /* VIRT_FULL_H */
