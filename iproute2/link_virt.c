@@ -5,6 +5,7 @@
  *	ip link add link eth0 name virt2 type virt mode mirror [mirror-tx on]
  *	ip link set virt2 type virt forward on
  *	ip link set virt1 type virt spoofchk on
+ *	ip link set virt1 type virt allow 192.0.2.50/32 allow 2001:db8::/64
  *	ip -d link show virt2		... virt mode mirror mirror-tx on ...
  *
  * ip loads $IP_LIB_DIR/link_virt.so, or link_virt.so from its library
@@ -16,7 +17,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
@@ -38,6 +41,12 @@ struct link_util {
 enum output_type { PRINT_FP = 1, PRINT_JSON = 2, PRINT_ANY = 4 };
 int addattr8(struct nlmsghdr *n, int maxlen, int type, uint8_t data);
 int addattr32(struct nlmsghdr *n, int maxlen, int type, uint32_t data);
+int addattr_l(struct nlmsghdr *n, int maxlen, int type, const void *data,
+	      int alen);
+struct rtattr *addattr_nest(struct nlmsghdr *n, int maxlen, int type);
+int addattr_nest_end(struct nlmsghdr *n, struct rtattr *nest);
+void open_json_array(enum output_type type, const char *delim);
+void close_json_array(enum output_type type, const char *delim);
 int matches(const char *prefix, const char *string);
 void invarg(const char *msg, const char *arg) __attribute__((noreturn));
 void print_color_string(enum output_type t, int color, const char *key,
@@ -63,9 +72,15 @@ static void virt_print_help(struct link_util *lu, int argc, char **argv,
 		"mode mirror: the child sees a copy of every frame the parent receives\n"
 		"             (and, with mirror-tx on, sends) and takes none of them;\n"
 		"             what it sends is dropped unless forward is on.\n"
+		"                [ allow PREFIX ]... [ allow none ]\n"
+		"\n"
 		"spoofchk on: the child sends only from its MAC and the addresses it\n"
 		"             holds (and from 0.0.0.0 or ::); turning it off needs\n"
 		"             CAP_NET_ADMIN over the parent's namespace.\n"
+		"allow:       the only addresses the child may hold (IPv4 or IPv6\n"
+		"             prefixes, up to 32; each set replaces the list, none\n"
+		"             clears it); set with CAP_NET_ADMIN over the parent's\n"
+		"             namespace only.\n"
 		"The mode is fixed at creation.\n");
 }
 
@@ -78,10 +93,43 @@ static int on_off(const char *what, const char *arg)
 	invarg(what, arg);
 }
 
+/* ADDR[/LEN] into @p: IPv4 as ::ffff:ADDR/(96 + LEN). */
+static void parse_prefix(const char *arg, struct virt_allow_prefix *p)
+{
+	char buf[INET6_ADDRSTRLEN + 5], *slash, *end;
+	unsigned long len;
+	bool v4;
+
+	memset(p, 0, sizeof(*p));
+	if (strlen(arg) >= sizeof(buf))
+		invarg("allow takes an IPv4 or IPv6 prefix", arg);
+	memcpy(buf, arg, strlen(arg) + 1);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	v4 = inet_pton(AF_INET, buf, p->addr + 12) == 1;
+	if (v4) {
+		p->addr[10] = 0xff;
+		p->addr[11] = 0xff;
+	} else if (inet_pton(AF_INET6, buf, p->addr) != 1) {
+		invarg("allow takes an IPv4 or IPv6 prefix", arg);
+	}
+	len = v4 ? 32 : 128;
+	if (slash) {
+		len = strtoul(slash + 1, &end, 10);
+		if (!slash[1] || *end || len > (v4 ? 32 : 128))
+			invarg("allow takes an IPv4 or IPv6 prefix", arg);
+	}
+	p->len = v4 ? 96 + len : len;
+}
+
 static int virt_parse_opt(struct link_util *lu, int argc, char **argv,
 			  struct nlmsghdr *n)
 {
-	unsigned int m;
+	struct virt_allow_prefix allow[VIRT_ALLOW_MAX_PREFIXES];
+	unsigned int m, nallow = 0;
+	bool allow_set = false;
+	struct rtattr *nest;
 
 	for (; argc > 0; argc--, argv++) {
 		if (!strcmp(*argv, "mode") && argc > 1) {
@@ -104,6 +152,14 @@ static int virt_parse_opt(struct link_util *lu, int argc, char **argv,
 			argc--, argv++;
 			addattr8(n, MAXLEN, IFLA_VIRT_SPOOFCHK,
 				 on_off("spoofchk must be \"on\" or \"off\"", *argv));
+		} else if (!strcmp(*argv, "allow") && argc > 1) {
+			argc--, argv++;
+			allow_set = true;
+			if (!strcmp(*argv, "none"))
+				continue;
+			if (nallow == VIRT_ALLOW_MAX_PREFIXES)
+				invarg("an allow-list holds 32 prefixes at most", *argv);
+			parse_prefix(*argv, &allow[nallow++]);
 		} else if (matches(*argv, "help") == 0) {
 			virt_print_help(lu, argc, argv, stdout);
 			return -1;
@@ -113,7 +169,47 @@ static int virt_parse_opt(struct link_util *lu, int argc, char **argv,
 			return -1;
 		}
 	}
+	if (allow_set) {
+		nest = addattr_nest(n, MAXLEN, IFLA_VIRT_ALLOW);
+		for (m = 0; m < nallow; m++)
+			addattr_l(n, MAXLEN, IFLA_VIRT_ALLOW_PREFIX, &allow[m],
+				  sizeof(allow[m]));
+		addattr_nest_end(n, nest);
+	}
 	return 0;
+}
+
+/* "ADDR/LEN" of @p, as the user wrote it: IPv4 unmapped. */
+static void format_prefix(const struct virt_allow_prefix *p, char *buf,
+			  size_t size)
+{
+	static const unsigned char v4mapped[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	bool v4 = !memcmp(p->addr, v4mapped, sizeof(v4mapped)) && p->len >= 96;
+	size_t n;
+
+	inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? p->addr + 12 : p->addr, buf,
+		  size);
+	n = strlen(buf);
+	snprintf(buf + n, size - n, "/%u", v4 ? p->len - 96 : p->len);
+}
+
+static void print_allow(const struct rtattr *nest)
+{
+	char buf[INET6_ADDRSTRLEN + 5];
+	const struct rtattr *rta;
+	int rem = RTA_PAYLOAD(nest);
+
+	open_json_array(PRINT_JSON, "allow");
+	for (rta = RTA_DATA(nest); RTA_OK(rta, rem); rta = RTA_NEXT(rta, rem)) {
+		if (rta->rta_type != IFLA_VIRT_ALLOW_PREFIX ||
+		    RTA_PAYLOAD(rta) < sizeof(struct virt_allow_prefix))
+			continue;
+		format_prefix(RTA_DATA(rta), buf, sizeof(buf));
+		print_color_string(PRINT_JSON, -1, NULL, NULL, buf);
+		print_color_string(PRINT_FP, -1, NULL, "allow %s ", buf);
+	}
+	close_json_array(PRINT_JSON, NULL);
 }
 
 static uint32_t get_u32(const struct rtattr *rta)
@@ -144,6 +240,8 @@ static void virt_print_opt(struct link_util *lu, FILE *f, struct rtattr *tb[])
 	if (tb[IFLA_VIRT_SPOOFCHK])
 		print_color_on_off(PRINT_ANY, -1, "spoofchk", "spoofchk %s ",
 				   *(uint8_t *)RTA_DATA(tb[IFLA_VIRT_SPOOFCHK]));
+	if (tb[IFLA_VIRT_ALLOW])
+		print_allow(tb[IFLA_VIRT_ALLOW]);
 }
 
 struct link_util virt_link_util = {
