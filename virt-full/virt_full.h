@@ -75,8 +75,9 @@ enum virt_stat {
 	VIRT_DROP_TX,		/* refused by the parent or the sibling */
 	VIRT_DROP_MIRROR_TX,	/* sent by a mirror that does not forward */
 	VIRT_DROP_SPOOF,	/* sent from what it doesn't hold (spoofchk) */
-	VIRT_DROP_CLAIM,	/* ARP or NDP for the host's stack, about an
-				 * address the host doesn't trust it with
+	VIRT_DROP_CLAIM,	/* for the host's stack, from an address the
+				 * host doesn't trust it with, or moving the
+				 * host's routes (tx.c)
 				 */
 	VIRT_ADDR_REFUSED,	/* addresses of its stack not steered to it:
 				 * the host's, outside its allow-list, or
@@ -164,7 +165,11 @@ struct virt_dev {
 	bool spoofchk;			/* sends only from what it holds */
 	struct virt_allow __rcu *allow;	/* what it may hold; RTNL (trust.c) */
 	struct list_head addrs;		/* struct virt_addr; addrs_lock */
-	struct list_head grants;	/* struct virt_grant; addrs_lock */
+	/* The address the last validated request added, if the caller had
+	 * the host's authority (trust.c); addrs_lock.
+	 */
+	struct in6_addr grant;
+	bool granted;
 	struct virt_pcpu_stats __percpu *stats;
 	DECLARE_BITMAP(mc_filter, VIRT_MC_FILTER_SIZE);
 };
@@ -419,9 +424,8 @@ void virt_allow_set(struct virt_dev *child, struct virt_allow *al);
 void virt_allow_free(struct virt_dev *child);
 int virt_allow_fill(struct sk_buff *skb, struct virt_dev *child);
 size_t virt_allow_size(void);
-int virt_grant_add(struct virt_dev *child, const struct in6_addr *ip);
+void virt_grant_set(struct virt_dev *child, const struct in6_addr *ip);
 bool virt_grant_take(struct virt_dev *child, const struct in6_addr *ip);
-void virt_grant_flush(struct virt_dev *child);
 
 /*
  * May the caller act on @parent's traffic? A container's root holds
