@@ -44,6 +44,9 @@
 #define VIRT_ADDR_FILTER_BITS 10
 #define VIRT_ADDR_FILTER_SIZE BIT(VIRT_ADDR_FILTER_BITS)
 
+/* The broadcast queue's buckets of children, by sender (bcast.c). */
+#define VIRT_BC_BUCKETS 64
+
 /* Multicast filter of a child: one bit per hash of a destination MAC. */
 #define VIRT_MC_FILTER_BITS 8
 #define VIRT_MC_FILTER_SIZE BIT(VIRT_MC_FILTER_BITS)
@@ -75,6 +78,10 @@ enum virt_stat {
 	VIRT_DROP_TX,		/* refused by the parent or the sibling */
 	VIRT_DROP_MIRROR_TX,	/* sent by a mirror that does not forward */
 	VIRT_DROP_SPOOF,	/* sent from what it doesn't hold (spoofchk) */
+	VIRT_DROP_BC_SHARE,	/* a broadcast of its own sent without the
+				 * siblings' copies: its share of the
+				 * port's queue was full (bcast.c)
+				 */
 	VIRT_STATS_N
 };
 
@@ -103,8 +110,10 @@ enum virt_port_stat {
 				 * is passed unread)
 				 */
 	VIRT_PORT_FROM_CHILDREN, /* given to the parent's stack by a child */
-	VIRT_PORT_BC_DROPPED,	/* broadcasts left without the children's
-				 * copies: their queue was full
+	VIRT_PORT_BC_DROPPED,	/* broadcasts from the wire or the host
+				 * left without the children's copies:
+				 * their room in the queue was full (or
+				 * no memory for the clone)
 				 */
 	VIRT_PORT_STATS_N
 };
@@ -140,6 +149,12 @@ struct virt_port {
 	bool egress_on;			/* RTNL */
 	struct sk_buff_head bc_queue;	/* frames waiting for copies (bcast.c) */
 	struct work_struct bc_work;	/* makes them */
+	/* How many of bc_queue's frames came from the wire or the host,
+	 * and from each bucket of children: written under bc_queue.lock,
+	 * read locklessly before a clone (bcast.c).
+	 */
+	u16 bc_wire;
+	u8 bc_share[VIRT_BC_BUCKETS];
 	spinlock_t mc_lock;		/* writers of mc_filter */
 	/* The union of the running children's mc_filter (bcast.c). */
 	DECLARE_BITMAP(mc_filter, VIRT_MC_FILTER_SIZE);
@@ -280,7 +295,7 @@ void virt_rx_cross(struct sk_buff *skb, struct net_device *to);
 
 /* bcast.c APIs: */
 void virt_bc_enqueue(struct virt_port *port, struct sk_buff *skb,
-		     const struct virt_dev *from, bool sent);
+		     struct virt_dev *from, bool sent);
 void virt_bc_filter_update(struct virt_port *port);
 void virt_bc_port_init(struct virt_port *port);
 void virt_bc_port_destroy(struct virt_port *port);
