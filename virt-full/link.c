@@ -258,7 +258,7 @@ static const char virt_stat_names[VIRT_STATS_N][ETH_GSTRING_LEN] = {
 	"rx_addr", "rx_arp_ndp", "rx_copy", "rx_local", "rx_mirror",
 	"tx_wire", "tx_local", "drop_down", "drop_clone", "drop_backlog",
 	"drop_malformed", "drop_tx", "drop_mirror_tx", "drop_spoof",
-	"drop_claim", "addr_refused",
+	"drop_claim", "drop_bc_share", "addr_refused",
 };
 
 static const char virt_port_stat_names[VIRT_PORT_STATS_N][ETH_GSTRING_LEN] = {

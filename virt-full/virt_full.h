@@ -44,6 +44,9 @@
 #define VIRT_ADDR_FILTER_BITS 10
 #define VIRT_ADDR_FILTER_SIZE BIT(VIRT_ADDR_FILTER_BITS)
 
+/* The broadcast queue's buckets of children, by sender (bcast.c). */
+#define VIRT_BC_BUCKETS 64
+
 /* Multicast filter of a child: one bit per hash of a destination MAC. */
 #define VIRT_MC_FILTER_BITS 8
 #define VIRT_MC_FILTER_SIZE BIT(VIRT_MC_FILTER_BITS)
@@ -79,6 +82,10 @@ enum virt_stat {
 				 * host doesn't trust it with, or moving the
 				 * host's routes (tx.c)
 				 */
+	VIRT_DROP_BC_SHARE,	/* a broadcast of its own sent without the
+				 * siblings' copies: its share of the
+				 * port's queue was full (bcast.c)
+				 */
 	VIRT_ADDR_REFUSED,	/* addresses of its stack not steered to it:
 				 * the host's, outside its allow-list, or
 				 * taken back by the host
@@ -111,8 +118,10 @@ enum virt_port_stat {
 				 * is passed unread)
 				 */
 	VIRT_PORT_FROM_CHILDREN, /* given to the parent's stack by a child */
-	VIRT_PORT_BC_DROPPED,	/* broadcasts left without the children's
-				 * copies: their queue was full
+	VIRT_PORT_BC_DROPPED,	/* broadcasts from the wire or the host
+				 * left without the children's copies:
+				 * their room in the queue was full (or
+				 * no memory for the clone)
 				 */
 	VIRT_PORT_STATS_N
 };
@@ -148,6 +157,12 @@ struct virt_port {
 	bool egress_on;			/* RTNL */
 	struct sk_buff_head bc_queue;	/* frames waiting for copies (bcast.c) */
 	struct work_struct bc_work;	/* makes them */
+	/* How many of bc_queue's frames came from the wire or the host,
+	 * and from each bucket of children: written under bc_queue.lock,
+	 * read locklessly before a clone (bcast.c).
+	 */
+	u16 bc_wire;
+	u8 bc_share[VIRT_BC_BUCKETS];
 	spinlock_t mc_lock;		/* writers of mc_filter */
 	/* The union of the running children's mc_filter (bcast.c). */
 	DECLARE_BITMAP(mc_filter, VIRT_MC_FILTER_SIZE);
@@ -300,7 +315,7 @@ void virt_rx_cross(struct sk_buff *skb, struct net_device *to);
 
 /* bcast.c APIs: */
 void virt_bc_enqueue(struct virt_port *port, struct sk_buff *skb,
-		     const struct virt_dev *from, bool sent);
+		     struct virt_dev *from, bool sent);
 void virt_bc_filter_update(struct virt_port *port);
 void virt_bc_port_init(struct virt_port *port);
 void virt_bc_port_destroy(struct virt_port *port);
