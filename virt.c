@@ -332,7 +332,7 @@ static int virt_netdev_event(struct notifier_block *nb, unsigned long event,
 		virt_destroy(child);
 		break;
 	default:
-		virt_follow_parent(event, dev, child, 0);
+		virt_follow_parent(event, dev, child, NULL);
 	}
 	return NOTIFY_DONE;
 }

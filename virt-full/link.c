@@ -56,8 +56,8 @@ static int virt_dev_init(struct net_device *dev)
 		return err;
 	}
 	virt_inherit(dev, child->parent);
-	if (child->mtu)
-		dev->mtu = child->mtu;
+	if (child->mtu.own)
+		dev->mtu = child->mtu.own;
 	/* Stacked on another virtual device, our TX lock nests in its own. */
 	netdev_lockdep_set_classes(dev);
 	return 0;
@@ -178,6 +178,14 @@ static void virt_get_stats64(struct net_device *dev,
 			    sum[VIRT_DROP_MIRROR_TX] + sum[VIRT_DROP_SPOOF];
 }
 
+/* The user's MTU, which the child keeps through its parent's changes. */
+static int virt_dev_change_mtu(struct net_device *dev, int new_mtu)
+{
+	struct virt_dev *child = netdev_priv(dev);
+
+	return virt_change_mtu(dev, &child->mtu, new_mtu);
+}
+
 static netdev_features_t virt_dev_fix_features(struct net_device *dev,
 					       netdev_features_t features)
 {
@@ -202,6 +210,7 @@ static const struct net_device_ops virt_netdev_ops = {
 	.ndo_change_rx_flags	= virt_dev_change_rx_flags,
 	.ndo_set_rx_mode	= virt_set_rx_mode,
 	.ndo_get_stats64	= virt_get_stats64,
+	.ndo_change_mtu		= virt_dev_change_mtu,
 	.ndo_fix_features	= virt_dev_fix_features,
 	.ndo_get_iflink		= virt_get_iflink,
 	.ndo_validate_addr	= eth_validate_addr,
@@ -462,8 +471,8 @@ static int virt_newlink(struct net_device *dev,
 		return -EPERM;
 	}
 	if (tb[IFLA_MTU]) {
-		child->mtu = nla_get_u32(tb[IFLA_MTU]);
-		if (child->mtu > parent->mtu) {
+		child->mtu.own = nla_get_u32(tb[IFLA_MTU]);
+		if (child->mtu.own > parent->mtu) {
 			NL_SET_ERR_MSG(extack, "MTU greater than the parent's");
 			return -EINVAL;
 		}

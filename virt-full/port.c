@@ -168,9 +168,9 @@ static int virt_port_event(struct notifier_block *nb, unsigned long event,
 		break;
 	default:
 		list_for_each_entry(child, &port->children, pnode)
-			virt_follow_parent(event, dev, child->dev, child->mtu);
+			virt_follow_parent(event, dev, child->dev, &child->mtu);
 		list_for_each_entry(child, &port->mirrors, pnode)
-			virt_follow_parent(event, dev, child->dev, child->mtu);
+			virt_follow_parent(event, dev, child->dev, &child->mtu);
 	}
 	return NOTIFY_DONE;
 }

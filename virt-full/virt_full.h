@@ -149,7 +149,7 @@ struct virt_dev {
 	struct virt_port *port;
 	struct list_head pnode;		/* in port->children or ->mirrors */
 	u32 mode;			/* enum virt_mode, fixed at creation */
-	u32 mtu;			/* asked for at creation; 0: the parent's */
+	struct virt_mtu mtu;		/* its own, if it has one (stacked.h) */
 	bool mirror_tx;			/* a mirror sees the parent's output */
 	bool forward;			/* a mirror's own frames go out */
 	bool spoofchk;			/* sends only from what it holds */
