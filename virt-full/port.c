@@ -13,8 +13,10 @@
 #include "virt_full.h"
 
 /*
- * Ports come from a cache of their own: at module exit, destroying it
- * finds any port leaked (the kernel warns), which kmemleak can miss.
+ * Ports come from a cache of their own, which the allocator merges with
+ * no other (compat.h says where it can't promise that): at module exit,
+ * destroying it finds any port leaked (the kernel warns), which kmemleak,
+ * which sees them as well, can miss.
  */
 static struct kmem_cache *virt_port_cache;
 
