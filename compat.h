@@ -59,14 +59,20 @@ static inline void virt_set_netns_local(struct net_device *dev)
 
 /*
  * A slab cache the allocator won't merge with another, so that at
- * kmem_cache_destroy() what is left in it is ours, and the kernel says so:
- * SLAB_NO_MERGE since 6.4; before, a flag that also keeps merging off (and
- * kmemleak away from the objects).
+ * kmem_cache_destroy() what is left in it is ours, and the kernel says so;
+ * none of these flags hides the objects from kmemleak. SLAB_NO_MERGE since
+ * 6.4. Before, no flag does only that; SLAB_STORE_USER keeps merging off
+ * too (SLUB never merges a cache with debug flags), and records who
+ * allocated each object, which the report of one left behind then shows.
+ * A kernel without SLUB_DEBUG refuses debug flags: there the cache may
+ * merge, and only kmemleak sees a leak.
  */
-#ifdef SLAB_NO_MERGE
+#if defined(SLAB_NO_MERGE)
 #define VIRT_SLAB_OWN SLAB_NO_MERGE
+#elif IS_ENABLED(CONFIG_SLUB_DEBUG)
+#define VIRT_SLAB_OWN SLAB_STORE_USER
 #else
-#define VIRT_SLAB_OWN SLAB_NOLEAKTRACE
+#define VIRT_SLAB_OWN 0
 #endif
 
 #ifndef VIRT_HAVE_NETDEV_HOLD

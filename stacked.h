@@ -129,17 +129,43 @@ static inline void virt_follow_operstate(const struct net_device *parent,
 }
 
 /*
+ * A child's MTU of its own, by macvlan's rule: the one asked for at
+ * creation or set by the user since is kept through the parent's changes,
+ * lowered while the parent's is below it and raised back to it (never
+ * beyond) when the parent's allows again. A child without one follows the
+ * parent's MTU up and down. Both under RTNL.
+ */
+struct virt_mtu {
+	unsigned int own;	/* 0: none, the parent's */
+	bool following;		/* virt_follow_parent()'s dev_set_mtu() runs */
+};
+
+/*
+ * ndo_change_mtu of a child that keeps an MTU of its own: every change but
+ * the follow path's is the user's, and becomes the child's own.
+ */
+static inline int virt_change_mtu(struct net_device *dev, struct virt_mtu *m,
+				  int new_mtu)
+{
+	ASSERT_RTNL();
+	if (!m->following)
+		m->own = new_mtu;
+	WRITE_ONCE(dev->mtu, new_mtu);
+	return 0;
+}
+
+/*
  * A child follows a change of its parent (netdevice notifier @event):
- * carrier, MTU (which it can never exceed; a child created with an MTU of
- * its own, @asked, keeps it while the parent's allows, as macvlan's do),
- * MAC and offloads.
+ * carrier, MTU (which it can never exceed; @m, if the child keeps an MTU
+ * of its own, or NULL), MAC and offloads.
  */
 static inline void virt_follow_parent(unsigned long event,
 				      struct net_device *parent,
 				      struct net_device *child,
-				      unsigned int asked)
+				      struct virt_mtu *m)
 {
-	unsigned int mtu = asked ? min(asked, parent->mtu) : parent->mtu;
+	unsigned int mtu = m && m->own ? min(m->own, parent->mtu) : parent->mtu;
+	int err;
 
 	switch (event) {
 	case NETDEV_UP:
@@ -149,7 +175,14 @@ static inline void virt_follow_parent(unsigned long event,
 		break;
 	case NETDEV_CHANGEMTU:
 		child->max_mtu = parent->mtu;
-		if (dev_set_mtu(child, mtu))
+		if (m) {
+			ASSERT_RTNL();
+			m->following = true;
+		}
+		err = dev_set_mtu(child, mtu);
+		if (m)
+			m->following = false;
+		if (err)
 			netdev_warn(child, "cannot follow %s to MTU %u\n",
 				    parent->name, mtu);
 		break;

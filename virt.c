@@ -7,7 +7,8 @@
  * creates one child, virt0, stacked on the parent eth0. Every frame eth0
  * receives is diverted to virt0 while virt0 is up: eth0's own stack sees
  * none of them (its taps still do). virt0 has eth0's MAC, transmits through
- * eth0, and follows its carrier, MTU, MAC and offloads. When eth0 leaves
+ * eth0, and follows its carrier, MTU, MAC and offloads; eth0 is promiscuous
+ * while virt0 is (tcpdump -i virt0), and up. When eth0 leaves
  * (deleted, unplugged, moved to another namespace) virt0 goes with it;
  * rmmod removes virt0 and leaves eth0 exactly as it was. Children that
  * coexist with the parent are virt-full/'s business.
@@ -48,7 +49,9 @@ static struct net_device *virt_child;
 /*
  * Divert every frame the parent receives to the child. Called under
  * rcu_read_lock() from __netif_receive_skb_core(), after the parent's taps
- * and before any protocol handler.
+ * and before any protocol handler. A frame for another host, which a
+ * promiscuous parent lets in, keeps its PACKET_OTHERHOST: the child's taps
+ * see it and its protocols drop it, as a promiscuous NIC's own do.
  */
 static rx_handler_result_t virt_handle_frame(struct sk_buff **pskb)
 {
@@ -134,11 +137,24 @@ static void virt_dev_destructor(struct net_device *dev)
 	virt_destructor(dev);
 }
 
+/*
+ * virt0 takes over all of the parent's traffic, so a sniffer on it (tcpdump
+ * without -p) expects the parent's promiscuous view: the parent is
+ * promiscuous too while virt0 is, and up, as a macvlan's parent is.
+ * ndo_open, ndo_stop and ndo_change_rx_flags (RTNL).
+ */
 static int virt_open(struct net_device *dev)
 {
 	struct virt_priv *priv = netdev_priv(dev);
+	int err;
 
-	return virt_open_rx_mode(priv->parent, dev);
+	err = virt_open_rx_mode(priv->parent, dev);
+	if (err || !(dev->flags & IFF_PROMISC))
+		return err;
+	err = dev_set_promiscuity(priv->parent, 1);
+	if (err && (dev->flags & IFF_ALLMULTI))
+		dev_set_allmulti(priv->parent, -1);
+	return err;
 }
 
 static int virt_stop(struct net_device *dev)
@@ -146,6 +162,8 @@ static int virt_stop(struct net_device *dev)
 	struct virt_priv *priv = netdev_priv(dev);
 
 	virt_stop_rx_mode(priv->parent, dev);
+	if (dev->flags & IFF_PROMISC)
+		dev_set_promiscuity(priv->parent, -1);
 	return 0;
 }
 
@@ -162,6 +180,9 @@ static void virt_dev_change_rx_flags(struct net_device *dev, int change)
 	struct virt_priv *priv = netdev_priv(dev);
 
 	virt_change_rx_flags(priv->parent, dev, change);
+	if ((change & IFF_PROMISC) && (dev->flags & IFF_UP))
+		dev_set_promiscuity(priv->parent,
+				    dev->flags & IFF_PROMISC ? 1 : -1);
 }
 
 static netdev_features_t virt_dev_fix_features(struct net_device *dev,
@@ -332,7 +353,7 @@ static int virt_netdev_event(struct notifier_block *nb, unsigned long event,
 		virt_destroy(child);
 		break;
 	default:
-		virt_follow_parent(event, dev, child, 0);
+		virt_follow_parent(event, dev, child, NULL);
 	}
 	return NOTIFY_DONE;
 }

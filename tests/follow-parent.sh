@@ -1,6 +1,7 @@
 #!/bin/bash
 # virt0 follows its parent: carrier (the parent's link and its admin state),
 # MTU (and can never exceed it), MAC address. Its own MAC can't be changed.
+# Its groups, allmulticast and promiscuity are the parent's too.
 . "${0%/*}/lib.sh"
 
 topo_init
@@ -87,6 +88,34 @@ if kernel_at_least 6 1; then
 	need ip link set virt0 allmulticast off
 fi
 need sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1 net.ipv6.conf.virt0.disable_ipv6=1
+
+# Promiscuity: virt0 takes over all of eth0's traffic, so a sniffer on it
+# expects eth0's promiscuous view, and gets it while virt0 is up. QEMU's
+# NIC filters unicast by MAC unless it is promiscuous: a frame to a
+# foreign MAC arrives only then, and the stack (virt0's now) drops it.
+promisc() { echo $(($(<"/sys/class/net/$1/flags") & 0x100)); }
+check_eq "eth0 is not promiscuous to begin with" 0 "$(promisc eth0)"
+need ip link set virt0 promisc on
+check_eq "virt0 promisc on: eth0's flags have IFF_PROMISC" 256 "$(promisc eth0)"
+check_match "... and ip -d link shows eth0's promiscuity 1" "promiscuity 1( |$)" \
+	"$(ip -d link show eth0)"
+need ip link set virt0 down
+check_eq "virt0 down: eth0 is not promiscuous" 0 "$(promisc eth0)"
+need ip link set virt0 up
+check_eq "virt0 up again: eth0 is promiscuous again" 256 "$(promisc eth0)"
+need ip link set virt0 promisc off
+check_eq "virt0 promisc off: eth0's IFF_PROMISC is gone" 0 "$(promisc eth0)"
+check_match "... and its promiscuity is 0" "promiscuity 0( |$)" "$(ip -d link show eth0)"
+need R ip neigh replace 198.51.100.2 lladdr 02:00:00:00:00:99 dev eth1 nud permanent
+cap_start foreign virt0
+check_eq "tcpdump -i virt0 makes eth0 promiscuous" 256 "$(promisc eth0)"
+check_fails "the other host's pings to 198.51.100.2 at a foreign MAC get no answer" \
+	R ping -c 3 -i 0.2 -W 1 198.51.100.2
+check "tcpdump -i virt0 sees them" \
+	cap_stop foreign 3 'ether dst 02:00:00:00:00:99 and icmp[icmptype] = icmp-echo'
+check_eq "... and no answer to them" 0 "$(cap_count foreign 'icmp[icmptype] = icmp-echoreply')"
+check_eq "tcpdump gone: eth0 is not promiscuous" 0 "$(promisc eth0)"
+need R ip neigh del 198.51.100.2 dev eth1
 
 # Offloads: virt0 offers segmentation, scatter-gather and checksum offload
 # whatever eth0 has, and eth0 does in software what its hardware can't:

@@ -71,9 +71,9 @@ one_dropped() { [ $(($(ethstat virt2 drop_backlog) - d0)) -eq 1 ]; }
 check "virt2 counts the copy it couldn't take in drop_backlog" wait_for 5 one_dropped
 check_eq "... and received nothing" 0 $(($(counter virt2 rx_packets) - r0))
 
-# port_steered is the children's rx_addr + rx_arp_ndp, summed when read
-# (no per-frame port counter): a child in another namespace counts, by
-# address and by ARP target, and a deleted child's frames stay counted.
+# port_steered is counted by the port, per frame it steers: a child in
+# another namespace counts, by address and by ARP target, and a deleted
+# child's frames stay counted.
 child virt3 eth0 c3
 need ip -n c3 addr add 198.51.100.3/24 dev virt3
 need ip -n c3 neigh replace 198.51.100.1 lladdr "$(R cat /sys/class/net/eth1/address)" \

@@ -1,5 +1,6 @@
 #!/bin/bash
-# Children follow their parent: carrier, MTU (never above it), MAC address
+# Children follow their parent: carrier, MTU (never above it; one of a
+# child's own kept, as macvlan keeps it), MAC address
 # and offloads; a parent moved to another namespace keeps its children
 # working; a parent that goes (deleted, or unplugged under traffic) takes
 # all its children with it at once, in every namespace, and nothing waits
@@ -24,16 +25,38 @@ need ip link set eth0 up
 check "eth0 up: virt1 is up again" wait_for 5 operstate_is virt1 up
 check "eth0 up: virt2 answers again" R ping -c 1 -W 3 198.51.100.3
 
-# MTU
+# MTU: a child with no MTU of its own follows the parent's up and down.
+# One asked for at creation or set on the child since is its own, by
+# macvlan's rule: lowered while the parent's is below it, back to it (and
+# no higher) when the parent's allows again.
+mtu2() { ip netns exec c2 cat /sys/class/net/virt2/mtu; }
 need ip link set eth0 mtu 1400
 check_eq "eth0 to 1400: virt1 follows" 1400 "$(mtu virt1)"
-check_eq "eth0 to 1400: virt2 in c2 follows" 1400 "$(ip netns exec c2 cat /sys/class/net/virt2/mtu)"
+check_eq "eth0 to 1400: virt2 in c2 follows" 1400 "$(mtu2)"
 check_fails "a child can't exceed its parent's MTU" ip link set virt1 mtu 1401
-check "a child can go below it" ip link set virt1 mtu 1300
 need ip link set eth0 mtu 1500
 check_eq "eth0 back to 1500: virt1 follows" 1500 "$(mtu virt1)"
 check "a full-size frame reaches virt2: ping -s 1472 -M do" \
 	R ping -c 1 -W 2 -s 1472 -M do 198.51.100.3
+check "a child can go below its parent: ip link set virt1 mtu 1400" \
+	ip link set virt1 mtu 1400
+# shellcheck disable=SC2046 # the kind's words
+need ip link add link eth0 name virt7 mtu 1450 type $(child_type)
+need ip link set eth0 mtu 9000
+check_eq "eth0 to 9000: virt1 keeps the 1400 set on it" 1400 "$(mtu virt1)"
+check_eq "eth0 to 9000: virt7 keeps the 1450 asked at creation" 1450 "$(mtu virt7)"
+check_eq "eth0 to 9000: virt2, with no MTU of its own, follows" 9000 "$(mtu2)"
+need ip link set eth0 mtu 1300
+check_eq "eth0 to 1300: virt1 goes down to 1300" 1300 "$(mtu virt1)"
+check_eq "eth0 to 1300: virt7 too" 1300 "$(mtu virt7)"
+check_eq "eth0 to 1300: virt2 too" 1300 "$(mtu2)"
+need ip link set eth0 mtu 9000
+check_eq "eth0 back to 9000: virt1 back to its 1400, no higher" 1400 "$(mtu virt1)"
+check_eq "eth0 back to 9000: virt7 back to its 1450" 1450 "$(mtu virt7)"
+check_eq "eth0 back to 9000: virt2 follows" 9000 "$(mtu2)"
+need ip link set eth0 mtu 1500
+need ip link del virt7
+need ip link set virt1 mtu 1500
 
 # MAC
 need ip link set eth0 address 02:00:00:00:00:aa
@@ -98,6 +121,6 @@ check_fails "virt1 went with eth0" exists virt1
 check "virt2 in c2 went with eth0" wait_for 5 sh -c '! ip -n c2 link show virt2'
 check "rmmod virt_full completes" timeout 20 rmmod virt_full
 check_eq "no 'waiting for ... to become free'" "" "$(klog_new | grep 'to become free')"
-check_eq "all 6 children created were destroyed, and the 3 ports" "6 6 3 3" \
+check_eq "all 7 children created were destroyed, and the 3 ports" "7 7 3 3" \
 	"$(klog_new | grep -c 'created on') $(klog_new | grep -c ': destroyed') $(klog_new | grep -c 'port created') $(klog_new | grep -c 'port destroyed')"
 done_testing

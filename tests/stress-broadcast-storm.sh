@@ -77,6 +77,60 @@ else
 	check "the children got copies" test $((g1 - g0)) -gt 0
 fi
 check "the parent still answers" R ping -c 2 -i 0.2 -W 2 192.0.2.1
+
+# ethtool -S on a child, which anyone may run, holds RTNL while it reads
+# the counters: what it reads must not grow with the port's children (it
+# once summed every child's per-CPU counters, for port_steered), or a
+# container looping it on the child it was handed stalls the host's
+# network configuration. From a container with one of the $n, looping
+# the read as fast as it can (ethtool -S's ioctl; a loop of ethtool
+# processes leaves RTNL free most of the time): the time ten children
+# take to be added and deleted, against the same while the container
+# loops a read that takes no RTNL (the same load on the CPUs), the best
+# of two each; and what one read costs, the best of three, against a
+# read on a port of one child.
+if is_virt; then
+	reads=${0%/*}/ethtool-reads.py
+	container_start ctr
+	need ip link set s1 netns ctr
+	need ip link add vp0 type veth peer name vp1
+	need ip link add link vp0 name one type virt
+	need ip link set one netns ctr
+	for i in $(seq 10); do
+		echo "link add link eth0 name t$i type virt"
+		echo "link del t$i"
+	done >"$T_TMP/add-del"
+	# add_del_ms [--ifindex]: ten children added and deleted (ms) while
+	# the container loops ethtool -S's read (or, --ifindex, one without
+	# RTNL) on s1; "none" if the loop wasn't running throughout.
+	add_del_ms() {
+		local t0 ms
+		rm -f "$T_TMP/loop.pid"
+		C ctr sh -c "echo \$\$ >$T_TMP/loop.pid; exec $reads $* s1 0" \
+			>/dev/null 2>"$T_TMP/loop.err" &
+		wait_for 10 test -s "$T_TMP/loop.pid" || { echo none; return; }
+		sleep 1
+		t0=$(date +%s%N)
+		ip -batch "$T_TMP/add-del" >&2
+		ms=$((($(date +%s%N) - t0) / 1000000))
+		kill "$(cat "$T_TMP/loop.pid")" || ms=none
+		wait
+		echo "$ms"
+	}
+	min() { printf '%s\n' "$@" | sort -n | head -n 1; }
+	b1=$(add_del_ms --ifindex) l1=$(add_del_ms) b2=$(add_del_ms --ifindex) l2=$(add_del_ms)
+	base=$(min "$b1" "$b2") looped=$(min "$l1" "$l2")
+	diag "10 children added and deleted: $b1, $b2 ms beside a loop without RTNL; $l1, $l2 ms while a container loops ethtool -S"
+	check "... within 2 times as long + 0.5 s" test "$looped" -lt $((2 * ${base/none/0} + 500))
+	read_us() {
+		for _ in 1 2 3; do C ctr "$reads" "$1" 2000; done | sort -n | head -n 1
+	}
+	many=$(read_us s1) few=$(read_us one)
+	diag "one ethtool -S read: $many us on a port of $n children, $few us on a port of one"
+	check "... within 3 times as long + 100 us" test "$many" -lt $((3 * few + 100))
+	need ip -n ctr link set s1 netns 1
+	need ip link del vp0
+fi
 start=$(date +%s)
 check "the $n children go" sh -c "for i in \$(seq $n); do echo \"link del s\$i\"; done | ip -batch -"
 diag "deleted in $(($(date +%s) - start)) s"

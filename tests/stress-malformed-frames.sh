@@ -76,8 +76,7 @@ diag "$sent frames of every kind sent in $(($(date +%s) - start)) s, $((e2 - e1)
 check "at least $total frames were sent" test "$sent" -ge "$total"
 check_eq "every frame eth0 received went through the demux" $((e2 - e1 + fc2 - fc1)) \
 	$((st2 - st1 + pa2 - pa1 + dr2 - dr1))
-# (port_steered is the children's rx_addr + rx_arp_ndp, summed when read:
-# full-counters checks it against what was sent.)
+# (full-counters checks port_steered against what was sent.)
 check "some were steered to virt1 (the good ones)" test $((st2 - st1)) -gt 0
 check "the malformed ones were counted" test $((ma2 - ma1)) -gt 0
 reasons_add_up virt1

@@ -30,8 +30,10 @@
 #include "virt_full.h"
 
 /*
- * Addresses come from a cache of their own: at module exit, destroying it
- * finds any address leaked (the kernel warns), which kmemleak can miss.
+ * Addresses come from a cache of their own, which the allocator merges
+ * with no other (compat.h says where it can't promise that): at module
+ * exit, destroying it finds any address leaked (the kernel warns), which
+ * kmemleak, which sees them as well, can miss.
  */
 static struct kmem_cache *virt_addr_cache;
 

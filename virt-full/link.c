@@ -40,25 +40,6 @@ static void virt_stats_read(struct virt_dev *child, u64 *sum)
 	}
 }
 
-/* What the demux handed @child whole (rx.c, virt_rx_steer()). */
-static u64 virt_stats_steered(struct virt_dev *child)
-{
-	const struct virt_pcpu_stats *s;
-	unsigned int cpu, start;
-	u64 n = 0, addr, arp_ndp;
-
-	for_each_possible_cpu(cpu) {
-		s = per_cpu_ptr(child->stats, cpu);
-		do {
-			start = u64_stats_fetch_begin(&s->syncp);
-			addr = u64_stats_read(&s->cnt[VIRT_RX_ADDR]);
-			arp_ndp = u64_stats_read(&s->cnt[VIRT_RX_ARP_NDP]);
-		} while (u64_stats_fetch_retry(&s->syncp, start));
-		n += addr + arp_ndp;
-	}
-	return n;
-}
-
 /* Runs inside register_netdevice(); undone by virt_dev_uninit(). */
 static int virt_dev_init(struct net_device *dev)
 {
@@ -75,8 +56,8 @@ static int virt_dev_init(struct net_device *dev)
 		return err;
 	}
 	virt_inherit(dev, child->parent);
-	if (child->mtu)
-		dev->mtu = child->mtu;
+	if (child->mtu.own)
+		dev->mtu = child->mtu.own;
 	/* Stacked on another virtual device, our TX lock nests in its own. */
 	netdev_lockdep_set_classes(dev);
 	return 0;
@@ -93,10 +74,6 @@ static void virt_dev_uninit(struct net_device *dev)
 	struct virt_dev *child = netdev_priv(dev);
 
 	virt_addr_flush(child);
-	/* Closed, and a grace period since: the demux, which steers only
-	 * to running children, has counted its last frame for it.
-	 */
-	child->port->steered_gone += virt_stats_steered(child);
 	virt_port_detach(child);
 }
 
@@ -168,15 +145,12 @@ static void virt_set_rx_mode(struct net_device *dev)
 }
 
 /*
- * port_steered isn't counted per frame, so that a steered frame costs
- * one per-CPU block (its child's): it is what the port's children took,
- * and what those deleted had (virt_dev_uninit()). RTNL (ethtool's ioctl
- * holds it): no child is then between the list and steered_gone.
+ * The port's counters, per CPU: what a read costs grows with the CPUs,
+ * not with the children (ethtool's ioctl holds RTNL meanwhile).
  */
 static void virt_port_stats_read(struct virt_port *port, u64 *sum)
 {
 	const struct virt_port_pcpu_stats *s;
-	struct virt_dev *c;
 	unsigned int cpu;
 
 	memset(sum, 0, VIRT_PORT_STATS_N * sizeof(*sum));
@@ -184,10 +158,6 @@ static void virt_port_stats_read(struct virt_port *port, u64 *sum)
 		s = per_cpu_ptr(port->stats, cpu);
 		virt_stats_fold(sum, s->cnt, &s->syncp, VIRT_PORT_STATS_N);
 	}
-	ASSERT_RTNL();
-	sum[VIRT_PORT_STEERED] = port->steered_gone;
-	list_for_each_entry(c, &port->children, pnode)
-		sum[VIRT_PORT_STEERED] += virt_stats_steered(c);
 }
 
 static void virt_get_stats64(struct net_device *dev,
@@ -207,6 +177,14 @@ static void virt_get_stats64(struct net_device *dev,
 	stats->rx_dropped = sum[VIRT_DROP_CLONE];
 	stats->tx_dropped = sum[VIRT_DROP_MALFORMED] + sum[VIRT_DROP_TX] +
 			    sum[VIRT_DROP_MIRROR_TX] + sum[VIRT_DROP_SPOOF];
+}
+
+/* The user's MTU, which the child keeps through its parent's changes. */
+static int virt_dev_change_mtu(struct net_device *dev, int new_mtu)
+{
+	struct virt_dev *child = netdev_priv(dev);
+
+	return virt_change_mtu(dev, &child->mtu, new_mtu);
 }
 
 static netdev_features_t virt_dev_fix_features(struct net_device *dev,
@@ -233,6 +211,7 @@ static const struct net_device_ops virt_netdev_ops = {
 	.ndo_change_rx_flags	= virt_dev_change_rx_flags,
 	.ndo_set_rx_mode	= virt_set_rx_mode,
 	.ndo_get_stats64	= virt_get_stats64,
+	.ndo_change_mtu		= virt_dev_change_mtu,
 	.ndo_fix_features	= virt_dev_fix_features,
 	.ndo_get_iflink		= virt_get_iflink,
 	.ndo_validate_addr	= eth_validate_addr,
@@ -506,8 +485,8 @@ static int virt_newlink(struct net_device *dev,
 		return -EPERM;
 	}
 	if (tb[IFLA_MTU]) {
-		child->mtu = nla_get_u32(tb[IFLA_MTU]);
-		if (child->mtu > parent->mtu) {
+		child->mtu.own = nla_get_u32(tb[IFLA_MTU]);
+		if (child->mtu.own > parent->mtu) {
 			NL_SET_ERR_MSG(extack, "MTU greater than the parent's");
 			return -EINVAL;
 		}

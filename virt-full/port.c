@@ -13,8 +13,10 @@
 #include "virt_full.h"
 
 /*
- * Ports come from a cache of their own: at module exit, destroying it
- * finds any port leaked (the kernel warns), which kmemleak can miss.
+ * Ports come from a cache of their own, which the allocator merges with
+ * no other (compat.h says where it can't promise that): at module exit,
+ * destroying it finds any port leaked (the kernel warns), which kmemleak,
+ * which sees them as well, can miss.
  */
 static struct kmem_cache *virt_port_cache;
 
@@ -168,9 +170,9 @@ static int virt_port_event(struct notifier_block *nb, unsigned long event,
 		break;
 	default:
 		list_for_each_entry(child, &port->children, pnode)
-			virt_follow_parent(event, dev, child->dev, child->mtu);
+			virt_follow_parent(event, dev, child->dev, &child->mtu);
 		list_for_each_entry(child, &port->mirrors, pnode)
-			virt_follow_parent(event, dev, child->dev, child->mtu);
+			virt_follow_parent(event, dev, child->dev, &child->mtu);
 	}
 	return NOTIFY_DONE;
 }

@@ -188,10 +188,14 @@ static rx_handler_result_t virt_rx_steer(struct virt_port *port,
 {
 	virt_rx_cross(skb, child->dev);
 	skb->dev = child->dev;
-	/* The port's port_steered too: link.c sums these. */
 	virt_stats_rx(child, skb->len + ETH_HLEN,
 		      skb->pkt_type == PACKET_MULTICAST,
 		      k == VIRT_KEY_DADDR ? VIRT_RX_ADDR : VIRT_RX_ARP_NDP);
+	/* Counted here too, per frame, so that ethtool -S reads the port's
+	 * total per CPU under RTNL, not every child's: a container looping
+	 * it on a port of a thousand children would hold RTNL that long.
+	 */
+	virt_port_stats_inc(port, VIRT_PORT_STEERED);
 	return RX_HANDLER_ANOTHER;
 }
 

@@ -105,10 +105,9 @@ struct virt_pcpu_stats {
  * parent's stack (counted again, at the giving, in the last one).
  */
 enum virt_port_stat {
-	VIRT_PORT_STEERED,	/* handed whole to a child: not counted here
-				 * but in the child's own rx_addr and
-				 * rx_arp_ndp, one per-CPU block per frame;
-				 * summed when read (link.c)
+	VIRT_PORT_STEERED,	/* handed whole to a child (and counted in
+				 * its rx_addr or rx_arp_ndp); a deleted
+				 * child's stay counted here
 				 */
 	VIRT_PORT_PASSED,	/* left to the parent (copies aside) */
 	VIRT_PORT_DROPPED,	/* could not be unshared */
@@ -152,7 +151,6 @@ struct virt_port {
 	struct virt_addr __rcu *addr_sole[VIRT_ADDR_FILTER_SIZE];
 	struct ida ida;			/* children's dev_id */
 	struct virt_port_pcpu_stats __percpu *stats;
-	u64 steered_gone;		/* by children deleted since; RTNL */
 	struct nf_hook_ops egress;	/* the parent's output (host.c) */
 	bool egress_on;			/* RTNL */
 	struct sk_buff_head bc_queue;	/* frames waiting for copies (bcast.c) */
@@ -174,7 +172,7 @@ struct virt_dev {
 	struct virt_port *port;
 	struct list_head pnode;		/* in port->children or ->mirrors */
 	u32 mode;			/* enum virt_mode, fixed at creation */
-	u32 mtu;			/* asked for at creation; 0: the parent's */
+	struct virt_mtu mtu;		/* its own, if it has one (stacked.h) */
 	bool mirror_tx;			/* a mirror sees the parent's output */
 	bool forward;			/* a mirror's own frames go out */
 	bool spoofchk;			/* sends only from what it holds */
