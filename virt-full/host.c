@@ -18,7 +18,7 @@
  *    the children's included.
  *
  * The children's own frames pass through here too, on their way out
- * through the parent; tx.c marks them (virt_xmit_child) and they are left
+ * through the parent; tx.c marks them (virt_xmit_port) and they are left
  * alone. A kernel without netfilter egress hooks (before 5.16) does none
  * of this: there the host reaches its children through a child of its own.
  *
