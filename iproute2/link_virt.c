@@ -127,8 +127,8 @@ static int virt_parse_opt(struct link_util *lu, int argc, char **argv,
 			  struct nlmsghdr *n)
 {
 	struct virt_allow_prefix allow[VIRT_ALLOW_MAX_PREFIXES];
+	bool allow_set = false, allow_none = false;
 	unsigned int m, nallow = 0;
-	bool allow_set = false;
 	struct rtattr *nest;
 
 	for (; argc > 0; argc--, argv++) {
@@ -156,10 +156,13 @@ static int virt_parse_opt(struct link_util *lu, int argc, char **argv,
 			argc--, argv++;
 			allow_set = true;
 			if (!strcmp(*argv, "none"))
-				continue;
-			if (nallow == VIRT_ALLOW_MAX_PREFIXES)
+				allow_none = true;
+			else if (nallow == VIRT_ALLOW_MAX_PREFIXES)
 				invarg("an allow-list holds 32 prefixes at most", *argv);
-			parse_prefix(*argv, &allow[nallow++]);
+			else
+				parse_prefix(*argv, &allow[nallow++]);
+			if (allow_none && nallow)
+				invarg("allow none takes no prefix beside it", *argv);
 		} else if (matches(*argv, "help") == 0) {
 			virt_print_help(lu, argc, argv, stdout);
 			return -1;

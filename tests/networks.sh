@@ -105,6 +105,23 @@ check_eq "the sender heard nothing of its own" 0 $(($(c1 v1 rx_packets) - v1rx))
 check_eq "the wire has the 3 discovers and 2 probes, once each" "3 2" \
 	"$(cap_count bcast 'udp and src host 0.0.0.0 and dst port 67') $(cap_count bcast 'arp and arp[14:4] == 0 and arp[24:4] == 0xc633644d')"
 
+# The same from a MAC not the child's (spoofchk off: a container may): the
+# parent's stack gets no copy, whose return through the parent's handler
+# would reach every sibling twice and the sender once (ipvlan does that).
+v3rx=$(counter v3 rx_packets c3)
+v1rx=$(c1 v1 rx_packets)
+cap_start forged eth1 remote
+need ip netns exec c1 "$FRAMES" v1 dhcp --mac 02:00:00:00:00:99 --count 3
+need R ping -c 1 -W 2 192.0.2.1
+check "the capture ran to the other host's last ping" \
+	cap_stop forged 1 'icmp[icmptype] == icmp-echoreply and src host 192.0.2.1'
+check "forged source MAC: each sibling hears the 3 discovers" udp_count_is dhcp2 6
+check "... in each namespace" udp_count_is dhcp3 6
+check_eq "... once each" 3 $(($(counter v3 rx_packets c3) - v3rx))
+check_eq "... the sender hears none back" 0 $(($(c1 v1 rx_packets) - v1rx))
+check_eq "... the wire has them once" 3 \
+	"$(cap_count forged 'udp and src host 0.0.0.0 and dst port 67 and ether src 02:00:00:00:00:99')"
+
 # allmulticast on a child is the parent's too: its NIC must let every
 # group in (and, as with macvlan, only while the child is up). ip -d link
 # shows how many ask the parent for it.

@@ -5,14 +5,16 @@
       Count datagrams into COUNTFILE (rewritten after each one). --dev binds
       the socket to DEV (SO_BINDTODEVICE); --group joins a multicast group
       on it. Runs until killed; COUNTFILE holds 0 once it listens.
-  udp.py send ADDR PORT N [--dev DEV] [--loop]
+  udp.py send ADDR PORT N [--dev DEV] [--loop] [--interval SECONDS]
       Send N datagrams. --dev sends through DEV (multicast: IP_MULTICAST_IF)
-      and --loop keeps multicast looped back to the sending host.
+      and --loop keeps multicast looped back to the sending host;
+      --interval paces them, SECONDS apart.
 """
 import argparse
 import os
 import socket
 import struct
+import time
 
 
 def write_count(path, n):
@@ -64,6 +66,8 @@ def send(a):
     else:
         s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_LOOP, int(a.loop))
     for i in range(a.n):
+        if i and a.interval:
+            time.sleep(a.interval)
         s.sendto(b"virt test %d" % i, (a.addr, a.port))
 
 
@@ -82,6 +86,7 @@ def main():
     sp.add_argument("n", type=int)
     sp.add_argument("--dev")
     sp.add_argument("--loop", action="store_true")
+    sp.add_argument("--interval", type=float, default=0)
     a = p.parse_args()
     listen(a) if a.cmd == "listen" else send(a)
 

@@ -110,24 +110,31 @@ static int virt_addr_add(struct virt_dev *child, const struct in6_addr *ip)
 {
 	struct virt_port *port = child->port;
 	struct virt_addr *a, *old;
-	bool trusted;
+	bool trusted = false;
 	int err = 0;
 
-	if (virt_host_holds(port, ip))
-		return -EADDRINUSE;
-	if (!virt_allow_permits(child, ip, &trusted))
-		return -EACCES;
-	a = kmem_cache_zalloc(virt_addr_cache, GFP_ATOMIC);
+	/* Charged to whoever adds the address: a container, in a loop. */
+	a = kmem_cache_zalloc(virt_addr_cache, GFP_ATOMIC | __GFP_ACCOUNT);
 	if (!a)
 		return -ENOMEM;
 	a->ip = *ip;
 	a->child = child;
 
+	/* Checked under the lock that virt_addr_host_took() and
+	 * virt_allow_set() take: the host gaining the address, or a new
+	 * allow-list, comes before the check or after the insert.
+	 */
 	spin_lock_bh(&port->addrs_lock);
 	a->granted = virt_grant_take(child, ip);
-	a->trusted = trusted || a->granted;
-	old = rhashtable_lookup_get_insert_fast(&port->addrs, &a->node,
-						virt_addr_params);
+	if (virt_host_holds(port, ip)) {
+		old = ERR_PTR(-EADDRINUSE);
+	} else if (!virt_allow_permits(child, ip, &trusted)) {
+		old = ERR_PTR(-EACCES);
+	} else {
+		a->trusted = trusted || a->granted;
+		old = rhashtable_lookup_get_insert_fast(&port->addrs, &a->node,
+							virt_addr_params);
+	}
 	if (IS_ERR(old)) {
 		err = PTR_ERR(old);
 	} else if (old) {
@@ -168,7 +175,6 @@ void virt_addr_flush(struct virt_dev *child)
 	spin_lock_bh(&port->addrs_lock);
 	list_for_each_entry_safe(a, next, &child->addrs, anode)
 		virt_addr_unlink(port, a);
-	virt_grant_flush(child);
 	spin_unlock_bh(&port->addrs_lock);
 }
 
@@ -230,8 +236,10 @@ static bool virt_in_dev_holds(struct in_device *in_dev, __be32 addr)
 }
 
 /*
- * The host gained @ip on @dev, a device of no port's: it wins over a child
- * of any port of its namespace that held it. Any context.
+ * The host gained @ip on @dev, a device that is no virt child: it wins
+ * over a child of any port of its namespace that held it. (A child that
+ * gains an address another port's child holds is refused instead.) Any
+ * context.
  */
 static void virt_addr_host_took(struct net_device *dev, const struct in6_addr *ip)
 {
@@ -287,6 +295,9 @@ static int virt_inet6addr_event(struct notifier_block *nb,
 	struct net_device *dev = ifa->idev->dev;
 	struct virt_dev *child = virt_child_of(dev);
 
+	/* v4-mapped: the IPv4 address's key, which is not this one's. */
+	if (ipv6_addr_v4mapped(&ifa->addr))
+		return NOTIFY_DONE;
 	if (!virt_is_child(dev) && event == NETDEV_UP)
 		virt_addr_host_took(dev, &ifa->addr);
 	if (child)
@@ -347,7 +358,8 @@ void virt_addr_resync(struct virt_dev *child)
 	if (idev) {
 		read_lock_bh(&idev->lock);
 		list_for_each_entry(ifp, &idev->addr_list, if_list)
-			if (!(ifp->flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED)))
+			if (!(ifp->flags & IFA_F_DADFAILED) &&
+			    !ipv6_addr_v4mapped(&ifp->addr))
 				virt_addr_rejoin(child, &ifp->addr);
 		read_unlock_bh(&idev->lock);
 	}
@@ -383,9 +395,7 @@ static int virt_addr_validate_child(struct virt_dev *child,
 		NL_SET_ERR_MSG(extack, "Address not in the allow-list of this virt device");
 		return -EPERM;
 	}
-	if (!trusted &&
-	    ns_capable_noaudit(dev_net(child->parent)->user_ns, CAP_NET_ADMIN))
-		return virt_grant_add(child, ip);
+	virt_grant_set(child, ip);
 	return 0;
 }
 
@@ -456,6 +466,11 @@ static int virt_inet6addr_validate(struct notifier_block *nb,
 
 	if (event != NETDEV_UP)
 		return NOTIFY_DONE;
+	if (ipv6_addr_v4mapped(&i6vi->i6vi_addr) && virt_child_of(i6vi->i6vi_dev->dev)) {
+		NL_SET_ERR_MSG(i6vi->extack,
+			       "A virt device takes IPv4 addresses as IPv4, not v4-mapped");
+		return notifier_from_errno(-EINVAL);
+	}
 	return virt_addr_validate(i6vi->i6vi_dev->dev, &i6vi->i6vi_addr,
 				  i6vi->extack);
 }

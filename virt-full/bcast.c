@@ -9,21 +9,40 @@
  * a child or the host sent) queue one clone per frame on the port, and a
  * work item makes the copies in process context, with BHs enabled again
  * after each, which lets the backlog drain in between: the way ipvlan
- * and macvlan do it. What doesn't fit in the queue is counted
- * (port_bc_dropped) and dropped; the parent and the wire have the frame.
+ * and macvlan do it. What doesn't fit in the queue is dropped; the
+ * parent and the wire have the frame.
+ *
+ * The queue is shared by sender. A child may be handed to a container
+ * that floods broadcasts: with one bound for all, its flood would fill
+ * the queue and every other child would lose its copies of the wire's
+ * router advertisements, DHCP offers and ARP. So the wire's and the
+ * host's frames have room of their own (what doesn't fit is counted in
+ * port_bc_dropped), and the children's are counted in buckets by sender,
+ * as SFQ counts flows, each with a small share (what doesn't fit is
+ * counted in the sender's drop_bc_share). A flood costs its sender its
+ * own copies, and those of the few children that share its bucket.
  *
  * Only frames some child listens for are queued: the port keeps the union
  * of its running children's filters. The queue's lock serialises the
- * queue; the worker reads the children list under RCU. The port cancels
- * the work and purges the queue when it goes.
+ * queue and its counts of what waits; the worker reads the children list
+ * under RCU. The port cancels the work and purges the queue when it goes.
  */
 
 #include <linux/etherdevice.h>
 
 #include "virt_full.h"
 
-/* How many frames may wait for their copies, per port (ipvlan's figure). */
+/*
+ * How many frames from the wire or the host may wait for their copies, per
+ * port (ipvlan's figure for its one queue).
+ */
 #define VIRT_BC_QUEUE_LEN 1000
+/*
+ * How many of a bucket's (a child's, mostly) may wait: a burst of ARP
+ * requests, not a flood. All the buckets together hold about what the
+ * wire's room does.
+ */
+#define VIRT_BC_SHARE 16
 
 /* A queued frame: who sent it, and where its data starts. */
 struct virt_bc_cb {
@@ -38,6 +57,31 @@ static struct virt_bc_cb *virt_bc_cb(struct sk_buff *skb)
 }
 
 /*
+ * A child's bucket: its dev_id, unique within the port and handed out
+ * lowest first, so that the first VIRT_BC_BUCKETS children have one each;
+ * past those, children share one. Given when the host made the child:
+ * a container can't choose its bucket. The bucket, not the child, is
+ * counted: a queued frame may outlive its sender.
+ */
+static unsigned int virt_bc_bucket(const struct virt_dev *child)
+{
+	return child->dev->dev_id % VIRT_BC_BUCKETS;
+}
+
+/*
+ * Has the queue room for one more frame from @from (a child, in @bucket;
+ * or the wire or the host, when NULL)? Read locklessly first, so that a
+ * flood is dropped before its clone; again under the queue's lock.
+ */
+static bool virt_bc_room(const struct virt_port *port,
+			 const struct virt_dev *from, unsigned int bucket)
+{
+	if (!from)
+		return READ_ONCE(port->bc_wire) < VIRT_BC_QUEUE_LEN;
+	return READ_ONCE(port->bc_share[bucket]) < VIRT_BC_SHARE;
+}
+
+/*
  * Queue a clone of @skb for the children listening, @from aside. @sent: a
  * frame sent by @from (a child, or the host when NULL), skb->data at its
  * MAC header; else one the parent received, skb->data after it. Any
@@ -45,18 +89,27 @@ static struct virt_bc_cb *virt_bc_cb(struct sk_buff *skb)
  * consumed.
  */
 void virt_bc_enqueue(struct virt_port *port, struct sk_buff *skb,
-		     const struct virt_dev *from, bool sent)
+		     struct virt_dev *from, bool sent)
 {
+	unsigned int bucket = from ? virt_bc_bucket(from) : 0;
 	struct sk_buff *nskb;
 
 	if (list_empty(&port->children) ||
 	    !test_bit(virt_mc_hash(eth_hdr(skb)->h_dest), port->mc_filter))
 		return;
-	if (skb_queue_len_lockless(&port->bc_queue) >= VIRT_BC_QUEUE_LEN)
-		goto drop;
+	if (!virt_bc_room(port, from, bucket))
+		goto full;
 	nskb = skb_clone(skb, GFP_ATOMIC);
-	if (!nskb)
-		goto drop;
+	if (!nskb) {
+		/* No memory: a child's frame is counted in its drop_clone,
+		 * the wire's or the host's with those that found no room.
+		 */
+		if (from)
+			virt_stats_inc(from, VIRT_DROP_CLONE);
+		else
+			virt_port_stats_inc(port, VIRT_PORT_BC_DROPPED);
+		return;
+	}
 	/* A child's frame leaves its namespace here; the copies carry none
 	 * of its marks or conntrack. None needs a route: the host's output
 	 * may hold its dst without a reference, which must not outlive this
@@ -70,7 +123,12 @@ void virt_bc_enqueue(struct virt_port *port, struct sk_buff *skb,
 	virt_bc_cb(nskb)->sent = sent;
 
 	spin_lock(&port->bc_queue.lock);
-	if (skb_queue_len(&port->bc_queue) < VIRT_BC_QUEUE_LEN) {
+	if (virt_bc_room(port, from, bucket)) {
+		if (from)
+			WRITE_ONCE(port->bc_share[bucket],
+				   port->bc_share[bucket] + 1);
+		else
+			WRITE_ONCE(port->bc_wire, port->bc_wire + 1);
 		__skb_queue_tail(&port->bc_queue, nskb);
 		nskb = NULL;
 	}
@@ -80,8 +138,11 @@ void virt_bc_enqueue(struct virt_port *port, struct sk_buff *skb,
 		return;
 	}
 	kfree_skb(nskb);
-drop:
-	virt_port_stats_inc(port, VIRT_PORT_BC_DROPPED);
+full:
+	if (from)
+		virt_stats_inc(from, VIRT_DROP_BC_SHARE);
+	else
+		virt_port_stats_inc(port, VIRT_PORT_BC_DROPPED);
 }
 
 /*
@@ -155,6 +216,9 @@ static void virt_bc_work(struct work_struct *work)
 	__skb_queue_head_init(&list);
 	spin_lock_bh(&port->bc_queue.lock);
 	skb_queue_splice_tail_init(&port->bc_queue, &list);
+	/* Nothing waits any more: every sender's room is whole again. */
+	WRITE_ONCE(port->bc_wire, 0);
+	memset(port->bc_share, 0, sizeof(port->bc_share));
 	spin_unlock_bh(&port->bc_queue.lock);
 
 	while ((skb = __skb_dequeue(&list))) {
@@ -193,6 +257,7 @@ void virt_bc_filter_update(struct virt_port *port)
 
 void virt_bc_port_init(struct virt_port *port)
 {
+	BUILD_BUG_ON(VIRT_BC_QUEUE_LEN > U16_MAX || VIRT_BC_SHARE > U8_MAX);
 	skb_queue_head_init(&port->bc_queue);
 	INIT_WORK(&port->bc_work, virt_bc_work);
 	spin_lock_init(&port->mc_lock);

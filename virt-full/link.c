@@ -258,7 +258,7 @@ static const char virt_stat_names[VIRT_STATS_N][ETH_GSTRING_LEN] = {
 	"rx_addr", "rx_arp_ndp", "rx_copy", "rx_local", "rx_mirror",
 	"tx_wire", "tx_local", "drop_down", "drop_clone", "drop_backlog",
 	"drop_malformed", "drop_tx", "drop_mirror_tx", "drop_spoof",
-	"drop_claim", "addr_refused",
+	"drop_claim", "drop_bc_share", "addr_refused",
 };
 
 static const char virt_port_stat_names[VIRT_PORT_STATS_N][ETH_GSTRING_LEN] = {
@@ -360,7 +360,6 @@ static int virt_link_attach(struct net_device *dev, struct net_device *parent,
 	child->dev = dev;
 	child->parent = parent;
 	INIT_LIST_HEAD(&child->addrs);
-	INIT_LIST_HEAD(&child->grants);
 	INIT_LIST_HEAD(&child->pnode);	/* empty until published */
 	err = register_netdevice(dev);
 	*registered = !err;
@@ -467,11 +466,12 @@ static int virt_link_options(struct virt_dev *child, struct nlattr *data[],
 		WRITE_ONCE(child->mirror_tx, !!nla_get_u8(data[IFLA_VIRT_MIRROR_TX]));
 	if (data[IFLA_VIRT_FORWARD])
 		WRITE_ONCE(child->forward, !!nla_get_u8(data[IFLA_VIRT_FORWARD]));
-	if (data[IFLA_VIRT_ALLOW]) {
+	if (data[IFLA_VIRT_ALLOW] && create) {
+		/* Not registered yet: no reader, no address. */
+		RCU_INIT_POINTER(child->allow, allow);
+	} else if (data[IFLA_VIRT_ALLOW]) {
 		virt_allow_set(child, allow);
-		/* At creation the child holds nothing yet. */
-		if (!create)
-			virt_addr_resync(child);
+		virt_addr_resync(child);
 	}
 	return 0;
 }
@@ -513,10 +513,14 @@ static int virt_newlink(struct net_device *dev,
 		}
 	}
 	err = virt_link_options(child, params->data, true, extack);
+	if (!err)
+		err = virt_link_attach(dev, parent, extack, &registered);
+	/* The core frees @dev on an error, registered or not, but not
+	 * always through its destructor.
+	 */
 	if (err)
-		return err;
-	/* The core frees @dev on an error, registered or not. */
-	return virt_link_attach(dev, parent, extack, &registered);
+		virt_allow_free(child);
+	return err;
 }
 
 VIRT_NEWLINK_COMPAT(virt_newlink)

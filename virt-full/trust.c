@@ -12,9 +12,9 @@
  *  - an address is trusted, and the host's own traffic and stack believe
  *    the child about it (host.c, tx.c), if it is inside the allow-list,
  *    was added by someone with CAP_NET_ADMIN over the parent's namespace
- *    (a grant, which the validator records for the address event that
- *    follows), or is the link-local address the kernel made from the MAC
- *    and dev_id the host gave the child.
+ *    (a grant, which the validator leaves for the address event that
+ *    follows it in the same request), or is the link-local address the
+ *    kernel made from the MAC and dev_id the host gave the child.
  */
 
 #include <linux/inetdevice.h>
@@ -28,19 +28,14 @@ struct virt_allow {
 	struct virt_allow_prefix p[];
 };
 
-/* An address someone with CAP_NET_ADMIN over the parent's namespace added. */
-struct virt_grant {
-	struct list_head node;		/* in child->grants */
-	struct in6_addr ip;
-};
-
 static bool virt_dev_holds_rcu(struct net_device *dev, const struct in6_addr *ip)
 {
 	const struct in_ifaddr *ifa;
 	struct in_device *in_dev;
 
+	/* Tentative too: the host's address under DAD is the host's. */
 	if (!ipv6_addr_v4mapped(ip))
-		return ipv6_chk_addr(dev_net(dev), ip, dev, 1);
+		return ipv6_chk_addr_and_flags(dev_net(dev), ip, dev, false, 1, 0);
 	in_dev = __in_dev_get_rcu(dev);
 	if (!in_dev)
 		return false;
@@ -58,7 +53,7 @@ static bool virt_is_child_of(struct net_device *dev, const struct virt_port *por
 
 /*
  * Does the host hold @ip: a device of the parent's namespace other than
- * @port's own children? Any context.
+ * @port's own children (another port's are the host's too)? Any context.
  */
 bool virt_host_holds(const struct virt_port *port, const struct in6_addr *ip)
 {
@@ -66,9 +61,11 @@ bool virt_host_holds(const struct virt_port *port, const struct in6_addr *ip)
 	struct net_device *dev;
 	bool held = false;
 
-	/* Most addresses are nowhere in the namespace: one hash lookup. */
+	/* Most addresses are nowhere in the parent's L3 domain: one hash
+	 * lookup.
+	 */
 	if (ipv6_addr_v4mapped(ip) ? !__ip_dev_find(net, ip->s6_addr32[3], false) :
-				     !ipv6_chk_addr(net, ip, NULL, 0))
+	    !ipv6_chk_addr_and_flags(net, ip, port->dev, true, 0, 0))
 		return false;
 	rcu_read_lock();
 	for_each_netdev_rcu(net, dev) {
@@ -135,6 +132,7 @@ struct virt_allow *virt_allow_parse(const struct nlattr *nest,
 	nla_for_each_nested(attr, nest, rem) {
 		p = nla_data(attr);
 		if (nla_type(attr) != IFLA_VIRT_ALLOW_PREFIX || p->len > 128 ||
+		    p->pad[0] || p->pad[1] || p->pad[2] ||
 		    (p->len < 96 && ipv6_addr_v4mapped((const struct in6_addr *)p->addr))) {
 			NL_SET_ERR_MSG_ATTR(extack, attr, "Not a prefix of an allow-list");
 			return ERR_PTR(-EINVAL);
@@ -155,20 +153,33 @@ struct virt_allow *virt_allow_parse(const struct nlattr *nest,
 	return al;
 }
 
-/* Make @al (or none) @child's allow-list; the old one goes after readers. */
+/*
+ * Make @al (or none) @child's allow-list; the old one goes after readers.
+ * Under addrs_lock too, so that an address being added is checked against
+ * the old list or the new, never against the old and then inserted after
+ * virt_addr_resync() has looked.
+ */
 void virt_allow_set(struct virt_dev *child, struct virt_allow *al)
 {
+	struct virt_port *port = child->port;
 	struct virt_allow *old;
 
+	ASSERT_RTNL();
+	spin_lock_bh(&port->addrs_lock);
 	old = rcu_replace_pointer(child->allow, al, lockdep_rtnl_is_held());
+	spin_unlock_bh(&port->addrs_lock);
 	if (old)
 		kfree_rcu(old, rcu);
 }
 
-/* From the destructor: no reader is left. */
+/* When no reader is left: from the destructor, or a creation that failed
+ * (the core frees the device without its destructor where registration
+ * failed early): whichever comes first.
+ */
 void virt_allow_free(struct virt_dev *child)
 {
 	kfree(rcu_access_pointer(child->allow));
+	RCU_INIT_POINTER(child->allow, NULL);
 }
 
 int virt_allow_fill(struct sk_buff *skb, struct virt_dev *child)
@@ -185,10 +196,14 @@ int virt_allow_fill(struct sk_buff *skb, struct virt_dev *child)
 		for (i = 0; nest && !err && i < al->n; i++)
 			err = nla_put(skb, IFLA_VIRT_ALLOW_PREFIX,
 				      sizeof(al->p[i]), &al->p[i]);
-		if (!nest || err)
+		if (!nest) {
 			err = -EMSGSIZE;
-		else
+		} else if (err) {
+			nla_nest_cancel(skb, nest);
+			err = -EMSGSIZE;
+		} else {
 			nla_nest_end(skb, nest);
+		}
 	}
 	rcu_read_unlock();
 	return err;
@@ -202,52 +217,37 @@ size_t virt_allow_size(void)
 
 /*
  * The validator saw someone with CAP_NET_ADMIN over the parent's
- * namespace add @ip to @child: its address event, which may come later
- * (IPv6, after duplicate address detection), finds the grant. Under RTNL.
+ * namespace add @ip to @child: the address event that follows in the same
+ * request (IPv4 and IPv6 both send it before the request returns) finds
+ * the grant, and takes it. Nothing else may: a kernel thread (IPv6's
+ * temporary and regenerated addresses) runs with full capabilities, on
+ * no one's behalf. Under RTNL.
  */
-int virt_grant_add(struct virt_dev *child, const struct in6_addr *ip)
+void virt_grant_set(struct virt_dev *child, const struct in6_addr *ip)
 {
 	struct virt_port *port = child->port;
-	struct virt_grant *g;
+
+	bool granted;
 
 	ASSERT_RTNL();
-	g = kmalloc(sizeof(*g), GFP_KERNEL);
-	if (!g)
-		return -ENOMEM;
-	g->ip = *ip;
+	granted = !(current->flags & PF_KTHREAD) &&
+		  ns_capable_noaudit(dev_net(child->parent)->user_ns, CAP_NET_ADMIN);
 	spin_lock_bh(&port->addrs_lock);
-	list_add(&g->node, &child->grants);
+	child->grant = *ip;
+	child->granted = granted;
 	spin_unlock_bh(&port->addrs_lock);
-	return 0;
 }
 
-/* Was @ip granted to @child? The grants for it are used up. */
+/*
+ * Was @ip granted to @child just now? Any address event of the child
+ * uses the grant up: one the request did not add (the peer of an IPv4
+ * peer address, which the validator sees) is no one's.
+ */
 bool virt_grant_take(struct virt_dev *child, const struct in6_addr *ip)
 {
-	struct virt_grant *g, *next;
-	bool granted = false;
+	bool granted = child->granted && ipv6_addr_equal(&child->grant, ip);
 
 	lockdep_assert_held(&child->port->addrs_lock);
-	list_for_each_entry_safe(g, next, &child->grants, node) {
-		if (ipv6_addr_equal(&g->ip, ip)) {
-			list_del(&g->node);
-			kfree(g);
-			granted = true;
-		}
-	}
+	child->granted = false;
 	return granted;
-}
-
-/* The grants whose addresses never came (the add failed after the
- * validator), when the child goes.
- */
-void virt_grant_flush(struct virt_dev *child)
-{
-	struct virt_grant *g, *next;
-
-	lockdep_assert_held(&child->port->addrs_lock);
-	list_for_each_entry_safe(g, next, &child->grants, node) {
-		list_del(&g->node);
-		kfree(g);
-	}
 }

@@ -9,8 +9,8 @@
  * and neighbour solicitations for its own addresses that way). A mirror
  * child sends nothing unless asked to forward; a child with spoofchk on
  * sends only from its MAC and the addresses it holds. The host's own
- * stack believes a child's ARP and neighbour discovery only about the
- * addresses it trusts the child with.
+ * stack gets a child's frames only from the addresses it trusts the
+ * child with (trust.c).
  *
  * Lockless (LLTX, no qdisc): called under rcu_read_lock_bh() from
  * __dev_queue_xmit(); the address table and the children list are read
@@ -18,7 +18,9 @@
  */
 
 #include <linux/etherdevice.h>
+#include <linux/icmp.h>
 #include <linux/if_vlan.h>
+#include <net/ip.h>
 #include <net/ndisc.h>
 
 #include "virt_full.h"
@@ -77,62 +79,87 @@ static bool virt_addr_unspecified(const struct in6_addr *ip)
 }
 
 /*
- * The neighbour solicitation or advertisement in @skb (an IPv6 packet at
- * ETH_HLEN, its header pulled), after any extension headers; NULL for
- * anything else, or for one too short to be read (receivers drop it). A
- * fragment can't be one (receivers drop fragmented neighbour discovery).
- * May pull.
+ * The type of the ICMPv6 message in @skb (an IPv6 packet at ETH_HLEN, its
+ * header pulled), after any extension headers, its offset in @off: -1 if
+ * there is none (another protocol, or a fragment: receivers drop
+ * fragmented neighbour discovery), -2 if it can't be read. May pull.
  */
-static const struct nd_msg *virt_tx_nd_msg(struct sk_buff *skb)
+static int virt_tx_icmp6_type(struct sk_buff *skb, int *off)
 {
 	u8 nexthdr = ((const struct ipv6hdr *)(skb->data + ETH_HLEN))->nexthdr;
-	const struct nd_msg *msg;
 	__be16 frag_off;
-	int off;
 
-	off = ipv6_skip_exthdr(skb, ETH_HLEN + sizeof(struct ipv6hdr), &nexthdr,
-			       &frag_off);
-	if (off < 0 || nexthdr != IPPROTO_ICMPV6 || frag_off ||
-	    !pskb_may_pull(skb, off + sizeof(*msg)))
+	*off = ipv6_skip_exthdr(skb, ETH_HLEN + sizeof(struct ipv6hdr), &nexthdr,
+				&frag_off);
+	if (*off < 0 || nexthdr != IPPROTO_ICMPV6 || frag_off)
+		return -1;
+	if (!pskb_may_pull(skb, *off + sizeof(struct icmp6hdr)))
+		return -2;
+	return ((const struct icmp6hdr *)(skb->data + *off))->icmp6_type;
+}
+
+/* The target of the neighbour advertisement at @off, or NULL if short. */
+static const struct in6_addr *virt_tx_na_target(struct sk_buff *skb, int off)
+{
+	if (!pskb_may_pull(skb, off + sizeof(struct nd_msg)))
 		return NULL;
-	msg = (const struct nd_msg *)(skb->data + off);
-	if (msg->icmph.icmp6_type != NDISC_NEIGHBOUR_SOLICITATION &&
-	    msg->icmph.icmp6_type != NDISC_NEIGHBOUR_ADVERTISEMENT)
-		return NULL;
-	return msg;
+	return &((const struct nd_msg *)(skb->data + off))->target;
+}
+
+/* Is @skb (IPv4 at ETH_HLEN, its header pulled) an ICMP redirect? */
+static bool virt_tx_icmp_redirect(struct sk_buff *skb)
+{
+	const struct iphdr *iph = (const struct iphdr *)(skb->data + ETH_HLEN);
+	unsigned int off = ETH_HLEN + iph->ihl * 4;
+
+	if (iph->protocol != IPPROTO_ICMP || ip_is_fragment(iph))
+		return false;
+	/* Unreadable: as bad as one. */
+	return !pskb_may_pull(skb, off + sizeof(struct icmphdr)) ||
+	       ((const struct icmphdr *)(skb->data + off))->type == ICMP_REDIRECT;
 }
 
 /*
- * May @skb, a frame of @child's for the host's own stack, tell it where a
- * neighbour is? ARP names its sender, a neighbour solicitation its
- * source, an advertisement its target: the host believes that only of an
- * address it trusts the child with (trust.c), or of none (probes, DAD),
- * so that a container can't take the host's gateway. Under RCU. May pull.
+ * May @skb, a frame of @child's, go to the host's own stack? Only from an
+ * address the host trusts the child with, or from none (DHCP, probes):
+ * its source, an ARP sender and a neighbour advertisement's target are
+ * what the host's neighbour cache believes, and the host's own traffic
+ * reaches no other address of the child anyway (host.c). Nothing that
+ * would move the host's routes (router advertisements, redirects), no
+ * duplicate address detection (the child's own business: the host could
+ * take it for a conflict), nothing tagged (the host's VLANs are not the
+ * child's LAN), nothing it can't read. Under RCU. May pull.
  */
-static bool virt_tx_claim_trusted(struct virt_dev *child, struct sk_buff *skb)
+static bool virt_tx_to_host_ok(struct virt_dev *child, struct sk_buff *skb)
 {
 	__be16 proto = eth_hdr(skb)->h_proto;
-	const struct nd_msg *msg;
+	const struct in6_addr *target;
 	struct in6_addr key, src;
+	int type, off;
 
-	switch (proto) {
-	case htons(ETH_P_ARP):
-		if (virt_get_key(skb, proto, ETH_HLEN, &key, &src) != VIRT_KEY_TARGET)
-			return true;	/* not Ethernet and IPv4: ARP drops it */
-		break;
-	case htons(ETH_P_IPV6):
-		if (virt_get_key(skb, proto, ETH_HLEN, &key, &src) == VIRT_KEY_BAD)
-			return true;	/* IPv6 drops it */
-		msg = virt_tx_nd_msg(skb);
-		if (!msg)
-			return true;
-		if (msg->icmph.icmp6_type == NDISC_NEIGHBOUR_ADVERTISEMENT)
-			return virt_holds_rcu(child, &msg->target, true);
-		break;
-	default:
+	if (skb_vlan_tag_present(skb) || eth_type_vlan(proto) ||
+	    virt_get_key(skb, proto, ETH_HLEN, &key, &src) == VIRT_KEY_BAD)
+		return false;
+	if (!virt_addr_unspecified(&src) && !virt_holds_rcu(child, &src, true))
+		return false;
+	if (proto == htons(ETH_P_IP))
+		return !virt_tx_icmp_redirect(skb);
+	if (proto != htons(ETH_P_IPV6))
 		return true;
+	type = virt_tx_icmp6_type(skb, &off);
+	switch (type) {
+	case -1:
+		return true;
+	case NDISC_NEIGHBOUR_SOLICITATION:
+		return !virt_addr_unspecified(&src);
+	case NDISC_NEIGHBOUR_ADVERTISEMENT:
+		target = virt_tx_na_target(skb, off);
+		return target && virt_holds_rcu(child, target, true);
+	case NDISC_ROUTER_ADVERTISEMENT:
+	case NDISC_REDIRECT:
+		return false;
 	}
-	return virt_addr_unspecified(&src) || virt_holds_rcu(child, &src, true);
+	return type >= 0;
 }
 
 /* To our own MAC: the sibling holding the destination, else the parent. */
@@ -148,7 +175,7 @@ static netdev_tx_t virt_tx_local(struct virt_dev *child, struct sk_buff *skb)
 	if (virt_get_key(skb, proto, ETH_HLEN, &key, NULL) >= VIRT_KEY_DADDR)
 		dest = virt_addr_lookup_rcu(child->port, &key);
 	to = dest ? dest->dev : child->parent;
-	if (!dest && !virt_tx_claim_trusted(child, skb)) {
+	if (!dest && !virt_tx_to_host_ok(child, skb)) {
 		rcu_read_unlock();
 		return virt_tx_drop(child, skb, VIRT_DROP_CLAIM);
 	}
@@ -185,7 +212,7 @@ static void virt_tx_to_parent(struct virt_dev *child, struct sk_buff *skb)
 	if (virt_get_key(skb, proto, ETH_HLEN, &key, NULL) == VIRT_KEY_TARGET &&
 	    rhashtable_lookup(&child->port->addrs, &key, virt_addr_params))
 		return;
-	if (!virt_tx_claim_trusted(child, skb)) {
+	if (!virt_tx_to_host_ok(child, skb)) {
 		virt_stats_inc(child, VIRT_DROP_CLAIM);
 		return;
 	}
@@ -206,8 +233,9 @@ static bool virt_tx_spoofed(struct virt_dev *child, struct sk_buff *skb)
 {
 	const u8 *mac = child->dev->dev_addr;
 	__be16 proto = eth_hdr(skb)->h_proto;
-	const struct nd_msg *msg;
+	const struct in6_addr *target;
 	struct in6_addr key, src;
+	int type, off;
 
 	if (!ether_addr_equal(eth_hdr(skb)->h_source, mac) ||
 	    skb_vlan_tag_present(skb) || eth_type_vlan(proto))
@@ -226,9 +254,11 @@ static bool virt_tx_spoofed(struct virt_dev *child, struct sk_buff *skb)
 					 sizeof(struct arphdr), mac);
 	case htons(ETH_P_IPV6):
 		/* An advertisement only for an address it holds. */
-		msg = virt_tx_nd_msg(skb);
-		return msg && msg->icmph.icmp6_type == NDISC_NEIGHBOUR_ADVERTISEMENT &&
-		       !virt_holds_rcu(child, &msg->target, false);
+		type = virt_tx_icmp6_type(skb, &off);
+		if (type != NDISC_NEIGHBOUR_ADVERTISEMENT)
+			return type == -2;
+		target = virt_tx_na_target(skb, off);
+		return !target || !virt_holds_rcu(child, target, false);
 	}
 	return false;
 }

@@ -44,6 +44,9 @@
 #define VIRT_ADDR_FILTER_BITS 10
 #define VIRT_ADDR_FILTER_SIZE BIT(VIRT_ADDR_FILTER_BITS)
 
+/* The broadcast queue's buckets of children, by sender (bcast.c). */
+#define VIRT_BC_BUCKETS 64
+
 /* Multicast filter of a child: one bit per hash of a destination MAC. */
 #define VIRT_MC_FILTER_BITS 8
 #define VIRT_MC_FILTER_SIZE BIT(VIRT_MC_FILTER_BITS)
@@ -75,8 +78,13 @@ enum virt_stat {
 	VIRT_DROP_TX,		/* refused by the parent or the sibling */
 	VIRT_DROP_MIRROR_TX,	/* sent by a mirror that does not forward */
 	VIRT_DROP_SPOOF,	/* sent from what it doesn't hold (spoofchk) */
-	VIRT_DROP_CLAIM,	/* ARP or NDP for the host's stack, about an
-				 * address the host doesn't trust it with
+	VIRT_DROP_CLAIM,	/* for the host's stack, from an address the
+				 * host doesn't trust it with, or moving the
+				 * host's routes (tx.c)
+				 */
+	VIRT_DROP_BC_SHARE,	/* a broadcast of its own sent without the
+				 * siblings' copies: its share of the
+				 * port's queue was full (bcast.c)
 				 */
 	VIRT_ADDR_REFUSED,	/* addresses of its stack not steered to it:
 				 * the host's, outside its allow-list, or
@@ -110,8 +118,10 @@ enum virt_port_stat {
 				 * is passed unread)
 				 */
 	VIRT_PORT_FROM_CHILDREN, /* given to the parent's stack by a child */
-	VIRT_PORT_BC_DROPPED,	/* broadcasts left without the children's
-				 * copies: their queue was full
+	VIRT_PORT_BC_DROPPED,	/* broadcasts from the wire or the host
+				 * left without the children's copies:
+				 * their room in the queue was full (or
+				 * no memory for the clone)
 				 */
 	VIRT_PORT_STATS_N
 };
@@ -147,6 +157,12 @@ struct virt_port {
 	bool egress_on;			/* RTNL */
 	struct sk_buff_head bc_queue;	/* frames waiting for copies (bcast.c) */
 	struct work_struct bc_work;	/* makes them */
+	/* How many of bc_queue's frames came from the wire or the host,
+	 * and from each bucket of children: written under bc_queue.lock,
+	 * read locklessly before a clone (bcast.c).
+	 */
+	u16 bc_wire;
+	u8 bc_share[VIRT_BC_BUCKETS];
 	spinlock_t mc_lock;		/* writers of mc_filter */
 	/* The union of the running children's mc_filter (bcast.c). */
 	DECLARE_BITMAP(mc_filter, VIRT_MC_FILTER_SIZE);
@@ -164,7 +180,11 @@ struct virt_dev {
 	bool spoofchk;			/* sends only from what it holds */
 	struct virt_allow __rcu *allow;	/* what it may hold; RTNL (trust.c) */
 	struct list_head addrs;		/* struct virt_addr; addrs_lock */
-	struct list_head grants;	/* struct virt_grant; addrs_lock */
+	/* The address the last validated request added, if the caller had
+	 * the host's authority (trust.c); addrs_lock.
+	 */
+	struct in6_addr grant;
+	bool granted;
 	struct virt_pcpu_stats __percpu *stats;
 	DECLARE_BITMAP(mc_filter, VIRT_MC_FILTER_SIZE);
 };
@@ -295,7 +315,7 @@ void virt_rx_cross(struct sk_buff *skb, struct net_device *to);
 
 /* bcast.c APIs: */
 void virt_bc_enqueue(struct virt_port *port, struct sk_buff *skb,
-		     const struct virt_dev *from, bool sent);
+		     struct virt_dev *from, bool sent);
 void virt_bc_filter_update(struct virt_port *port);
 void virt_bc_port_init(struct virt_port *port);
 void virt_bc_port_destroy(struct virt_port *port);
@@ -419,9 +439,8 @@ void virt_allow_set(struct virt_dev *child, struct virt_allow *al);
 void virt_allow_free(struct virt_dev *child);
 int virt_allow_fill(struct sk_buff *skb, struct virt_dev *child);
 size_t virt_allow_size(void);
-int virt_grant_add(struct virt_dev *child, const struct in6_addr *ip);
+void virt_grant_set(struct virt_dev *child, const struct in6_addr *ip);
 bool virt_grant_take(struct virt_dev *child, const struct in6_addr *ip);
-void virt_grant_flush(struct virt_dev *child);
 
 /*
  * May the caller act on @parent's traffic? A container's root holds
