@@ -209,13 +209,13 @@ static void virt_tx_to_parent(struct virt_dev *child, struct sk_buff *skb)
 
 	if (!ether_addr_equal(eth_hdr(skb)->h_source, child->dev->dev_addr))
 		return;
-	if (virt_get_key(skb, proto, ETH_HLEN, &key, NULL) == VIRT_KEY_TARGET &&
-	    rhashtable_lookup(&child->port->addrs, &key, virt_addr_params))
-		return;
 	if (!virt_tx_to_host_ok(child, skb)) {
 		virt_stats_inc(child, VIRT_DROP_CLAIM);
 		return;
 	}
+	if (virt_get_key(skb, proto, ETH_HLEN, &key, NULL) == VIRT_KEY_TARGET &&
+	    rhashtable_lookup(&child->port->addrs, &key, virt_addr_params))
+		return;
 	nskb = skb_clone(skb, GFP_ATOMIC);
 	if (nskb && dev_forward_skb(child->parent, nskb) == NET_RX_SUCCESS)
 		virt_port_stats_inc(child->port, VIRT_PORT_FROM_CHILDREN);
