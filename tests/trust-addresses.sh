@@ -207,6 +207,35 @@ if is_virt; then
 	check_eq "virt1's addr_refused counted it" 1 $(($(refused_count) - ${r0:-0}))
 fi
 stays_hosts "once the host holds it" 192.0.2.70
+
+# IPv6 to ::ffff:198.51.100.2, the v4-mapped form of the container's IPv4
+# address: never on the wire (RFC 4291), it must not be taken for the
+# IPv4 address (virt keys IPv4 v4-mapped). Three echo requests, by hand:
+# the other host's stack would send them as IPv4.
+rx0=$(counter virt1 rx_packets ctr)
+is_virt && { addr0=$(ethstat virt1 rx_addr ctr); mal0=$(ethstat virt1 port_malformed ctr); }
+need R /usr/bin/python3 -S - "$(mac eth0)" <<'EOF2'
+import socket, struct, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("eth1", 0))
+dst = bytes.fromhex(sys.argv[1].replace(":", ""))
+icmp = struct.pack("!BBHHH", 128, 0, 0, 0x7672, 1) + b"v4-mapped"
+ip6 = struct.pack("!IHBB", 6 << 28, len(icmp), 58, 64)
+ip6 += socket.inet_pton(socket.AF_INET6, "2001:db8:1::2")
+ip6 += socket.inet_pton(socket.AF_INET6, "::ffff:198.51.100.2")
+for _ in range(3):
+    s.send(dst + s.getsockname()[4] + b"\x86\xdd" + ip6 + icmp)
+EOF2
+sleep 0.5
+if is_virt; then
+	check_eq "IPv6 to ::ffff:198.51.100.2: none of the 3 steered to the container" \
+		0 $(($(ethstat virt1 rx_addr ctr) - addr0))
+	check_eq "... the port counted them malformed" 3 \
+		$(($(ethstat virt1 port_malformed ctr) - mal0))
+else
+	rule_eq "IPv6 to ::ffff:198.51.100.2: the container's child received none of the 3" \
+		0 $(($(counter virt1 rx_packets ctr) - rx0))
+fi
 need ip -n ctr link del virt1
 need ip -n ctr2 link del virt2
 done_testing
