@@ -537,6 +537,24 @@ child_type() {
 	esac
 }
 
+# rule DESC CMD... / rule_eq DESC EXPECTED ACTUAL / rule_match DESC RE TEXT:
+# a rule virt promises and a rival may not (the trust model). On virt a
+# test point; on a rival, a point where the rule holds and a diag line
+# "KIND breaks: ..." where it doesn't, so that the file says what the
+# rival does and stays green.
+rule() {
+	is_virt && { check "$@"; return; }
+	if "${@:2}" >"$T_LOG" 2>&1; then ok "$1"; else diag "$CHILD_KIND breaks: $1"; fi
+}
+rule_eq() {
+	is_virt && { check_eq "$@"; return; }
+	if [ "$2" = "$3" ]; then ok "$1"; else diag "$CHILD_KIND breaks: $1 (expected $2, got $3)"; fi
+}
+rule_match() {
+	is_virt && { check_match "$@"; return; }
+	if printf '%s\n' "$3" | grep -Eq -- "$2"; then ok "$1"; else diag "$CHILD_KIND breaks: $1 (got: $3)"; fi
+}
+
 # child NAME PARENT [NS]: ip link add link PARENT name NAME type virt (or
 # the rival's kind), then move it into namespace NS (created if needed)
 # and bring it up.

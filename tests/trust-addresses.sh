@@ -22,21 +22,6 @@ need sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0
 need ip addr add 2001:db8:1::1/64 dev eth0 nodad
 hmac=$(mac eth0)
 
-# rule DESC CMD... / rule_eq DESC EXPECTED ACTUAL: a rule of the trust
-# model. On virt a test point; on a rival, a point where the rule holds
-# and a diag line where it doesn't.
-rule() {
-	is_virt && { check "$@"; return; }
-	if "${@:2}" >"$T_LOG" 2>&1; then ok "$1"; else diag "$CHILD_KIND breaks: $1"; fi
-}
-rule_eq() {
-	is_virt && { check_eq "$@"; return; }
-	if [ "$2" = "$3" ]; then ok "$1"; else diag "$CHILD_KIND breaks: $1 (expected $2, got $3)"; fi
-}
-rule_match() {
-	is_virt && { check_match "$@"; return; }
-	if printf '%s\n' "$3" | grep -Eq -- "$2"; then ok "$1"; else diag "$CHILD_KIND breaks: $1 (got: $3)"; fi
-}
 # reps [NS]: the echo replies (IPv4 and IPv6) NS's stack sent; the root
 # namespace's without NS.
 reps() {

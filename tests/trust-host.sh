@@ -26,21 +26,6 @@ need R ip addr add 2001:db8:1::fe/64 dev eth1
 hmac=$(mac eth0)
 rmac=$(R cat /sys/class/net/eth1/address)
 
-# rule DESC CMD... / rule_eq DESC EXPECTED ACTUAL: a rule of the trust
-# model. On virt a test point; on a rival, a point where the rule holds
-# and a diag line where it doesn't.
-rule() {
-	is_virt && { check "$@"; return; }
-	if "${@:2}" >"$T_LOG" 2>&1; then ok "$1"; else diag "$CHILD_KIND breaks: $1"; fi
-}
-rule_eq() {
-	is_virt && { check_eq "$@"; return; }
-	if [ "$2" = "$3" ]; then ok "$1"; else diag "$CHILD_KIND breaks: $1 (expected $2, got $3)"; fi
-}
-rule_match() {
-	is_virt && { check_match "$@"; return; }
-	if printf '%s\n' "$3" | grep -Eq -- "$2"; then ok "$1"; else diag "$CHILD_KIND breaks: $1 (got: $3)"; fi
-}
 # reps [NS]: the echo replies NS's stack sent; the root namespace's
 # without NS.
 reps() {
