@@ -17,12 +17,7 @@ need R sysctl -qw net.ipv6.conf.eth1.disable_ipv6=0
 need R ip addr add 2001:db8:2::1/64 dev eth1 nodad
 rmac=$(R cat /sys/class/net/eth1/address)
 
-container_start ctr
-child virt1 eth0
-need ip link set virt1 netns ctr
-need C ctr ip link set lo up
-need C ctr ip addr add 198.51.100.2/24 dev virt1
-need C ctr ip link set virt1 up
+container_child ctr virt1 198.51.100.2/24
 check "the container's child answers the other host" R ping -c 2 -i 0.2 -W 2 198.51.100.2
 check_fails "the container's root can't move its child to the host's namespace" \
 	C ctr ip link set virt1 netns 1

@@ -77,12 +77,7 @@ claim() {
 # refused_count: virt1's addr_refused, in ctr.
 refused_count() { is_virt && ethstat virt1 addr_refused ctr; }
 
-container_start ctr
-child virt1 eth0
-need ip link set virt1 netns ctr
-need C ctr ip link set lo up
-need C ctr ip addr add 198.51.100.2/24 dev virt1
-need C ctr ip link set virt1 up
+container_child ctr virt1 198.51.100.2/24
 check "the container's child answers the other host" R ping -c 2 -i 0.2 -W 2 198.51.100.2
 
 # The host's IPv4 address, plain: virt refuses it (EADDRINUSE).
@@ -163,12 +158,7 @@ stays_hosts "IPv6, SLAAC with the host's token" 2001:db8:7::1
 C ctr ip addr del 2001:db8:7::1/64 dev virt1 2>/dev/null
 
 # A sibling's address: another container's child holds 198.51.100.3.
-container_start ctr2
-child virt2 eth0
-need ip link set virt2 netns ctr2
-need C ctr2 ip link set lo up
-need C ctr2 ip addr add 198.51.100.3/24 dev virt2
-need C ctr2 ip link set virt2 up
+container_child ctr2 virt2 198.51.100.3/24
 claim "a sibling's 198.51.100.3" "already assigned to another virt device" \
 	ip addr add 198.51.100.3/24 dev virt1
 heard 198.51.100.3 ctr2

@@ -47,12 +47,7 @@ ctr_cap_stop() {
 	cap_stop ctr 1 'icmp and dst host 198.51.100.2' || nok "the capture on virt1 ran"
 }
 
-container_start ctr
-child virt1 eth0
-need ip link set virt1 netns ctr
-need C ctr ip link set lo up
-need C ctr ip addr add 198.51.100.2/24 dev virt1
-need C ctr ip link set virt1 up
+container_child ctr virt1 198.51.100.2/24
 check "the container's child answers the other host" R ping -c 2 -i 0.2 -W 2 198.51.100.2
 
 # The gateway's and another host's addresses, claimed from inside.
