@@ -569,6 +569,28 @@ child() {
 	need ip ${3:+-n "$3"} link set "$1" up
 }
 
+# child_own NAME PARENT [NS [MAC]]: as child, a child with a MAC address of
+# its own (MAC, or a random one): virt's own-mac, or macvlan (whose children
+# all have one). ipvlan has none: has_own_mac says whether the kind can.
+has_own_mac() { [ "$CHILD_KIND" != ipvlan ]; }
+child_own() {
+	local mac=() kind
+	# shellcheck disable=SC2206 # the kind's words, split on purpose
+	kind=($(child_type))
+	if [ -n "${4:-}" ]; then
+		mac=(address "$4")
+	elif is_virt; then
+		kind+=(own-mac)
+	fi
+	need ip link add link "$2" name "$1" "${mac[@]}" type "${kind[@]}"
+	if [ -n "${3:-}" ]; then
+		[ -e "/run/netns/$3" ] || need ip netns add "$3"
+		need ip link set "$1" netns "$3"
+		need ip -n "$3" link set lo up
+	fi
+	need ip ${3:+-n "$3"} link set "$1" up
+}
+
 # iperf_server [NS] ADDR PORT: an iperf3 server for one test, in NS ("root"
 # for the root namespace), listening when this returns.
 iperf_server() {
