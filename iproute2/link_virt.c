@@ -6,6 +6,7 @@
  *	ip link set virt2 type virt forward on
  *	ip link set virt1 type virt spoofchk on
  *	ip link set virt1 type virt allow 192.0.2.50/32 allow 2001:db8::/64
+ *	ip link add link eth0 name virt3 type virt own-mac
  *	ip -d link show virt2		... virt mode mirror mirror-tx on ...
  *
  * ip loads $IP_LIB_DIR/link_virt.so, or link_virt.so from its library
@@ -67,13 +68,14 @@ static void virt_print_help(struct link_util *lu, int argc, char **argv,
 	fprintf(f,
 		"Usage: ... virt [ mode { normal | mirror } ] [ mirror-tx { on | off } ]\n"
 		"                [ forward { on | off } ] [ spoofchk { on | off } ]\n"
+		"                [ allow PREFIX ]... [ allow none ] [ own-mac ]\n"
 		"\n"
 		"mode normal: the child answers for its own addresses (the default).\n"
 		"mode mirror: the child sees a copy of every frame the parent receives\n"
 		"             (and, with mirror-tx on, sends) and takes none of them;\n"
 		"             what it sends is dropped unless forward is on.\n"
-		"                [ allow PREFIX ]... [ allow none ]\n"
-		"\n"
+		"own-mac:     the child has a random MAC address of its own (or the\n"
+		"             one given by \"address\"), not the parent's.\n"
 		"spoofchk on: the child sends only from its MAC and the addresses it\n"
 		"             holds (and from 0.0.0.0 or ::); turning it off needs\n"
 		"             CAP_NET_ADMIN over the parent's namespace.\n"
@@ -81,7 +83,7 @@ static void virt_print_help(struct link_util *lu, int argc, char **argv,
 		"             prefixes, up to 32; each set replaces the list, none\n"
 		"             clears it); set with CAP_NET_ADMIN over the parent's\n"
 		"             namespace only.\n"
-		"The mode is fixed at creation.\n");
+		"The mode and own-mac are fixed at creation.\n");
 }
 
 static int on_off(const char *what, const char *arg)
@@ -152,6 +154,8 @@ static int virt_parse_opt(struct link_util *lu, int argc, char **argv,
 			argc--, argv++;
 			addattr8(n, MAXLEN, IFLA_VIRT_SPOOFCHK,
 				 on_off("spoofchk must be \"on\" or \"off\"", *argv));
+		} else if (!strcmp(*argv, "own-mac")) {
+			addattr8(n, MAXLEN, IFLA_VIRT_OWN_MAC, 1);
 		} else if (!strcmp(*argv, "allow") && argc > 1) {
 			argc--, argv++;
 			allow_set = true;
@@ -245,6 +249,10 @@ static void virt_print_opt(struct link_util *lu, FILE *f, struct rtattr *tb[])
 				   *(uint8_t *)RTA_DATA(tb[IFLA_VIRT_SPOOFCHK]));
 	if (tb[IFLA_VIRT_ALLOW])
 		print_allow(tb[IFLA_VIRT_ALLOW]);
+	if (tb[IFLA_VIRT_OWN_MAC] && *(uint8_t *)RTA_DATA(tb[IFLA_VIRT_OWN_MAC])) {
+		print_color_on_off(PRINT_JSON, -1, "own_mac", NULL, true);
+		print_color_string(PRINT_FP, -1, NULL, "%s ", "own-mac");
+	}
 }
 
 struct link_util virt_link_util = {

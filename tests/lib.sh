@@ -399,7 +399,8 @@ reasons_add_up() {
 		{ v[$1] = $2 }
 		END {
 			rx = v["rx_addr:"] + v["rx_arp_ndp:"] + v["rx_copy:"]
-			rx += v["rx_local:"] + v["rx_mirror:"]
+			rx += v["rx_local:"] + v["rx_mirror:"] + v["rx_mac:"]
+			rx += v["rx_dhcp:"] + v["rx_probe:"]
 			tx = v["tx_wire:"] + v["tx_local:"]
 			print total("rx_packets:"), rx, total("tx_packets:"), tx
 		}')

@@ -99,6 +99,8 @@ void virt_bc_enqueue(struct virt_port *port, struct sk_buff *skb,
 		return;
 	if (!virt_bc_room(port, from, bucket))
 		goto full;
+	if (!from)
+		virt_wait_host_seen(port, skb, sent);
 	nskb = skb_clone(skb, GFP_ATOMIC);
 	if (!nskb) {
 		/* No memory: a child's frame is counted in its drop_clone,

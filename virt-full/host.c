@@ -11,7 +11,8 @@
  *    (the host's stack reaches the addresses of its own namespace, its
  *    children's included, without the parent), if the host trusts the
  *    child with that address (trust.c); else it goes to the wire, as
- *    if no child held it;
+ *    if no child held it; a frame to an own-mac child's MAC goes to
+ *    that child;
  *  - a broadcast or multicast frame of the host's goes to the wire and,
  *    as copies, to the children listening;
  *  - a mirror child with mirror-tx sees a copy of all of the output,
@@ -33,6 +34,18 @@
 
 #if VIRT_EGRESS_HOOK
 
+/* The host's @skb is @dest's alone: delivered to it, not to the wire. */
+static unsigned int virt_host_give(struct virt_dev *dest, struct sk_buff *skb)
+{
+	unsigned int len = skb->len;
+
+	if (dev_forward_skb(dest->dev, skb) == NET_RX_SUCCESS)
+		virt_stats_rx(dest, len, false, VIRT_RX_LOCAL);
+	else
+		virt_stats_inc(dest, VIRT_DROP_BACKLOG);
+	return NF_STOLEN;
+}
+
 static unsigned int virt_host_out(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
@@ -42,7 +55,6 @@ static unsigned int virt_host_out(void *priv, struct sk_buff *skb,
 	struct virt_dev *dest;
 	struct in6_addr key;
 	enum virt_key k;
-	unsigned int len;
 	bool mcast;
 
 	if (unlikely(!pskb_may_pull(skb, ETH_HLEN)))
@@ -52,29 +64,29 @@ static unsigned int virt_host_out(void *priv, struct sk_buff *skb,
 	if (virt_xmit_from_child(port))
 		return NF_ACCEPT;
 	eth = (const struct ethhdr *)skb->data;
-	mcast = is_multicast_ether_addr(eth->h_dest);
-	if (!mcast && !ether_addr_equal(eth->h_dest, port->dev->dev_addr))
-		return NF_ACCEPT;	/* for the wire: the common case */
 	/* A VLAN's frame, tagged or about to be: its addresses are not the
 	 * children's, who live on the untagged LAN.
 	 */
 	if (skb_vlan_tag_present(skb) || eth_type_vlan(eth->h_proto))
 		return NF_ACCEPT;
+	mcast = is_multicast_ether_addr(eth->h_dest);
+	if (!mcast && !ether_addr_equal(eth->h_dest, port->dev->dev_addr)) {
+		/* An own-mac child's MAC: the wire would not bring it back. */
+		if (READ_ONCE(port->own_macs)) {
+			dest = virt_mac_lookup_rcu(port, eth->h_dest);
+			if (dest && netif_running(dest->dev))
+				return virt_host_give(dest, skb);
+		}
+		return NF_ACCEPT;	/* for the wire: the common case */
+	}
 
 	/* May pull: eth is stale after it. */
 	k = virt_get_key(skb, eth->h_proto, ETH_HLEN, &key, NULL);
 	if (k >= VIRT_KEY_DADDR)
 		a = virt_addr_find_rcu(port, &key);
-	if (a && READ_ONCE(a->trusted)) {
-		/* Only the child can answer: it alone gets the frame. */
-		dest = a->child;
-		len = skb->len;
-		if (dev_forward_skb(dest->dev, skb) == NET_RX_SUCCESS)
-			virt_stats_rx(dest, len, false, VIRT_RX_LOCAL);
-		else
-			virt_stats_inc(dest, VIRT_DROP_BACKLOG);
-		return NF_STOLEN;
-	}
+	/* Only the child can answer: it alone gets the frame. */
+	if (a && READ_ONCE(a->trusted))
+		return virt_host_give(a->child, skb);
 	/* An address the host doesn't trust the child with is not the
 	 * child's for the host: the frame goes to the wire, and the host's
 	 * ARP or solicitation for it to no child at all.

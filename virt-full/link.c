@@ -44,6 +44,7 @@ static void virt_stats_read(struct virt_dev *child, u64 *sum)
 static int virt_dev_init(struct net_device *dev)
 {
 	struct virt_dev *child = netdev_priv(dev);
+	u8 own[ETH_ALEN];
 	int err;
 
 	child->stats = netdev_alloc_pcpu_stats(struct virt_pcpu_stats);
@@ -55,7 +56,11 @@ static int virt_dev_init(struct net_device *dev)
 		child->stats = NULL;
 		return err;
 	}
+	/* newlink set an own-mac child's MAC; the rest is the parent's. */
+	ether_addr_copy(own, dev->dev_addr);
 	virt_inherit(dev, child->parent);
+	if (child->own_mac)
+		eth_hw_addr_set(dev, own);
 	if (child->mtu.own)
 		dev->mtu = child->mtu.own;
 	/* Stacked on another virtual device, our TX lock nests in its own. */
@@ -74,6 +79,7 @@ static void virt_dev_uninit(struct net_device *dev)
 	struct virt_dev *child = netdev_priv(dev);
 
 	virt_addr_flush(child);
+	virt_wait_flush(child);
 	virt_port_detach(child);
 }
 
@@ -93,8 +99,17 @@ static void virt_dev_destructor(struct net_device *dev)
 static int virt_open(struct net_device *dev)
 {
 	struct virt_dev *child = netdev_priv(dev);
+	int err;
 
-	return virt_is_mirror(child) ? 0 : virt_open_rx_mode(child->parent, dev);
+	if (virt_is_mirror(child))
+		return 0;
+	err = virt_mac_open(child);
+	if (err)
+		return err;
+	err = virt_open_rx_mode(child->parent, dev);
+	if (err)
+		virt_mac_stop(child);
+	return err;
 }
 
 static int virt_stop(struct net_device *dev)
@@ -102,6 +117,7 @@ static int virt_stop(struct net_device *dev)
 	struct virt_dev *child = netdev_priv(dev);
 
 	if (!virt_is_mirror(child)) {
+		virt_mac_stop(child);
 		virt_stop_rx_mode(child->parent, dev);
 		virt_bc_filter_update(child->port);
 	}
@@ -215,6 +231,7 @@ static const struct net_device_ops virt_netdev_ops = {
 	.ndo_fix_features	= virt_dev_fix_features,
 	.ndo_get_iflink		= virt_get_iflink,
 	.ndo_validate_addr	= eth_validate_addr,
+	.ndo_set_mac_address	= virt_mac_set,
 };
 
 bool virt_is_child(const struct net_device *dev)
@@ -235,9 +252,10 @@ static int virt_get_link_ksettings(struct net_device *dev,
 static const char virt_stat_names[VIRT_STATS_N][ETH_GSTRING_LEN] = {
 	"rx_packets", "rx_bytes", "rx_multicast", "tx_packets", "tx_bytes",
 	"rx_addr", "rx_arp_ndp", "rx_copy", "rx_local", "rx_mirror",
+	"rx_mac", "rx_dhcp", "rx_probe",
 	"tx_wire", "tx_local", "drop_down", "drop_clone", "drop_backlog",
 	"drop_malformed", "drop_tx", "drop_mirror_tx", "drop_spoof",
-	"drop_claim", "drop_bc_share", "addr_refused",
+	"drop_claim", "drop_bc_share", "addr_refused", "dhcp_refused",
 };
 
 static const char virt_port_stat_names[VIRT_PORT_STATS_N][ETH_GSTRING_LEN] = {
@@ -317,6 +335,14 @@ static void virt_link_refuse(struct net_device *parent, const char *why,
 		pr_err("link=%s: %s\n", parent->name, why);
 }
 
+/* A mirror sees every frame the parent receives: no short way for any. */
+static void virt_link_slow_sync(struct virt_port *port)
+{
+	ASSERT_RTNL();
+	assign_bit(VIRT_SLOW_MIRROR, &port->rx_slow,
+		   !list_empty(&port->mirrors));
+}
+
 /*
  * Register @dev as a child of @parent. Both creation paths end here. On
  * an error after registration, the device is unregistered and the core
@@ -349,6 +375,8 @@ static int virt_link_attach(struct net_device *dev, struct net_device *parent,
 		goto err_unregister;
 	list_add_tail_rcu(&child->pnode, virt_is_mirror(child) ?
 			  &child->port->mirrors : &child->port->children);
+	virt_link_slow_sync(child->port);
+	virt_mac_publish(child);
 	/* Fails the child only if it is one that needs the hook. */
 	err = virt_host_sync(child->port);
 	if (err && virt_host_needs(child->port, child))
@@ -361,7 +389,9 @@ static int virt_link_attach(struct net_device *dev, struct net_device *parent,
 	return 0;
 
 err_unlink:
+	virt_mac_unpublish(child);
 	list_del_rcu(&child->pnode);
+	virt_link_slow_sync(child->port);
 	netdev_upper_dev_unlink(parent, dev);
 err_unregister:
 	/* ndo_uninit leaves the port; the core frees the device. */
@@ -393,6 +423,12 @@ static int virt_link_options(struct virt_dev *child, struct nlattr *data[],
 				       "The mode of a virt device is fixed at creation: delete it and add it again");
 			return -EOPNOTSUPP;
 		}
+	}
+	if (!create && data[IFLA_VIRT_OWN_MAC] &&
+	    nla_get_u8(data[IFLA_VIRT_OWN_MAC]) != child->own_mac) {
+		NL_SET_ERR_MSG(extack,
+			       "own-mac is fixed at creation: delete the child and add it again");
+		return -EOPNOTSUPP;
 	}
 	if (data[IFLA_VIRT_MIRROR_TX] || data[IFLA_VIRT_FORWARD]) {
 		if (mode != VIRT_MODE_MIRROR) {
@@ -455,6 +491,43 @@ static int virt_link_options(struct virt_dev *child, struct nlattr *data[],
 	return 0;
 }
 
+/*
+ * Does the new child get a MAC of its own: the one asked for, unless it is
+ * the parent's, or a random one (own-mac)? Only where the parent can
+ * receive for it, and no sibling has it.
+ */
+static int virt_link_own_mac(struct net_device *dev, struct net_device *parent,
+			     struct nlattr *tb[], struct nlattr *data[],
+			     struct netlink_ext_ack *extack)
+{
+	struct virt_dev *child = netdev_priv(dev);
+	const char *why;
+	bool own;
+
+	own = data && data[IFLA_VIRT_OWN_MAC] && nla_get_u8(data[IFLA_VIRT_OWN_MAC]);
+	if (tb[IFLA_ADDRESS] && !ether_addr_equal(dev->dev_addr, parent->dev_addr))
+		own = true;
+	if (!own)
+		return 0;
+	if (virt_is_mirror(child)) {
+		NL_SET_ERR_MSG(extack, "A mirror has its parent's MAC address");
+		return -EINVAL;
+	}
+	why = virt_mac_unfit(parent);
+	if (why) {
+		virt_link_refuse(parent, why, extack);
+		return -EOPNOTSUPP;
+	}
+	if (!tb[IFLA_ADDRESS]) {
+		eth_hw_addr_random(dev);
+	} else if (virt_mac_taken(parent, dev->dev_addr)) {
+		NL_SET_ERR_MSG(extack, "The parent or another child has this MAC address");
+		return -EADDRINUSE;
+	}
+	child->own_mac = true;
+	return 0;
+}
+
 static int virt_newlink(struct net_device *dev,
 			struct rtnl_newlink_params *params,
 			struct netlink_ext_ack *extack)
@@ -492,6 +565,8 @@ static int virt_newlink(struct net_device *dev,
 		}
 	}
 	err = virt_link_options(child, params->data, true, extack);
+	if (!err)
+		err = virt_link_own_mac(dev, parent, tb, params->data, extack);
 	if (!err)
 		err = virt_link_attach(dev, parent, extack, &registered);
 	/* The core frees @dev on an error, registered or not, but not
@@ -537,7 +612,9 @@ static void virt_dellink(struct net_device *dev, struct list_head *head)
 {
 	struct virt_dev *child = netdev_priv(dev);
 
+	virt_mac_unpublish(child);
 	list_del_rcu(&child->pnode);
+	virt_link_slow_sync(child->port);
 	if (!virt_is_mirror(child))
 		virt_bc_filter_update(child->port);
 	virt_host_put(child->port);
@@ -548,9 +625,15 @@ static void virt_dellink(struct net_device *dev, struct list_head *head)
 static int virt_validate(struct nlattr *tb[], struct nlattr *data[],
 			 struct netlink_ext_ack *extack)
 {
-	if (tb[IFLA_ADDRESS]) {
-		NL_SET_ERR_MSG(extack, "A virt device always has its parent's MAC address");
+	if (!tb[IFLA_ADDRESS])
+		return 0;
+	if (nla_len(tb[IFLA_ADDRESS]) != ETH_ALEN) {
+		NL_SET_ERR_MSG(extack, "A MAC address is 6 bytes");
 		return -EINVAL;
+	}
+	if (!is_valid_ether_addr(nla_data(tb[IFLA_ADDRESS]))) {
+		NL_SET_ERR_MSG(extack, "Not a unicast MAC address");
+		return -EADDRNOTAVAIL;
 	}
 	return 0;
 }
@@ -585,7 +668,8 @@ static int virt_changelink(struct net_device *dev, struct nlattr *tb[],
 static size_t virt_get_size(const struct net_device *dev)
 {
 	return nla_total_size(sizeof(u32)) +	/* IFLA_VIRT_MODE */
-	       3 * nla_total_size(sizeof(u8)) +	/* MIRROR_TX, FORWARD, SPOOFCHK */
+	       /* MIRROR_TX, FORWARD, SPOOFCHK, OWN_MAC */
+	       4 * nla_total_size(sizeof(u8)) +
 	       virt_allow_size();
 }
 
@@ -596,7 +680,8 @@ static int virt_fill_info(struct sk_buff *skb, const struct net_device *dev)
 	if (nla_put_u32(skb, IFLA_VIRT_MODE, child->mode) ||
 	    nla_put_u8(skb, IFLA_VIRT_MIRROR_TX, READ_ONCE(child->mirror_tx)) ||
 	    nla_put_u8(skb, IFLA_VIRT_FORWARD, READ_ONCE(child->forward)) ||
-	    nla_put_u8(skb, IFLA_VIRT_SPOOFCHK, READ_ONCE(child->spoofchk)))
+	    nla_put_u8(skb, IFLA_VIRT_SPOOFCHK, READ_ONCE(child->spoofchk)) ||
+	    nla_put_u8(skb, IFLA_VIRT_OWN_MAC, child->own_mac))
 		return -EMSGSIZE;
 	return virt_allow_fill(skb, child);
 }
@@ -611,6 +696,7 @@ static const struct nla_policy virt_policy[IFLA_VIRT_MAX + 1] = {
 	[IFLA_VIRT_FORWARD]	= NLA_POLICY_MAX(NLA_U8, 1),
 	[IFLA_VIRT_SPOOFCHK]	= NLA_POLICY_MAX(NLA_U8, 1),
 	[IFLA_VIRT_ALLOW]	= NLA_POLICY_NESTED(virt_allow_policy),
+	[IFLA_VIRT_OWN_MAC]	= NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 /* The namespace of the parent: where the device does its I/O. */

@@ -46,6 +46,9 @@ static int virt_port_create(struct net_device *parent)
 		err = -ENOMEM;
 		goto err_free;
 	}
+	err = virt_wait_port_init(port);
+	if (err)
+		goto err_free;
 	err = virt_addr_port_init(port);
 	if (err)
 		goto err_free;
@@ -62,6 +65,7 @@ err_put:
 	netdev_put(parent, &port->dev_tracker);
 	virt_addr_port_destroy(port);
 err_free:
+	virt_wait_port_destroy(port);
 	free_percpu(port->stats);
 	ida_destroy(&port->ida);
 	kmem_cache_free(virt_port_cache, port);
@@ -80,6 +84,7 @@ static void virt_port_destroy(struct virt_port *port)
 	/* The last child is gone too: nothing queues copies any more. */
 	virt_bc_port_destroy(port);
 	virt_addr_port_destroy(port);
+	virt_wait_port_destroy(port);
 	free_percpu(port->stats);
 	ida_destroy(&port->ida);
 	pr_debug("%s: port destroyed\n", parent->name);
@@ -170,7 +175,9 @@ static int virt_port_event(struct notifier_block *nb, unsigned long event,
 		break;
 	default:
 		list_for_each_entry(child, &port->children, pnode)
-			virt_follow_parent(event, dev, child->dev, &child->mtu);
+			if (event != NETDEV_CHANGEADDR || !child->own_mac)
+				virt_follow_parent(event, dev, child->dev,
+						   &child->mtu);
 		list_for_each_entry(child, &port->mirrors, pnode)
 			virt_follow_parent(event, dev, child->dev, &child->mtu);
 	}

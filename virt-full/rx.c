@@ -181,16 +181,20 @@ void virt_rx_cross(struct sk_buff *skb, struct net_device *to)
 	skb->pkt_type = pkt_type;
 }
 
-/* The frame is @child's alone: receive it again, as the child's. */
+/* The frame is @child's alone, for reason @why: receive it again, as the
+ * child's.
+ */
 static rx_handler_result_t virt_rx_steer(struct virt_port *port,
 					 struct virt_dev *child,
-					 struct sk_buff *skb, enum virt_key k)
+					 struct sk_buff *skb, enum virt_stat why)
 {
 	virt_rx_cross(skb, child->dev);
 	skb->dev = child->dev;
+	/* For its own MAC: for the child, as eth_type_trans() would say. */
+	if (why == VIRT_RX_MAC)
+		skb->pkt_type = PACKET_HOST;
 	virt_stats_rx(child, skb->len + ETH_HLEN,
-		      skb->pkt_type == PACKET_MULTICAST,
-		      k == VIRT_KEY_DADDR ? VIRT_RX_ADDR : VIRT_RX_ARP_NDP);
+		      skb->pkt_type == PACKET_MULTICAST, why);
 	/* Counted here too, per frame, so that ethtool -S reads the port's
 	 * total per CPU under RTNL, not every child's: a container looping
 	 * it on a port of a thousand children would hold RTNL that long.
@@ -202,13 +206,49 @@ static rx_handler_result_t virt_rx_steer(struct virt_port *port,
 /* The frame *pskb points to is @child's: made ours, and steered. */
 static __always_inline rx_handler_result_t
 virt_rx_take(struct virt_port *port, struct virt_dev *child,
-	     struct sk_buff **pskb, enum virt_key k)
+	     struct sk_buff **pskb, enum virt_stat why)
 {
 	struct sk_buff *skb = virt_rx_unshare(port, pskb);
 
 	if (!skb)
 		return RX_HANDLER_CONSUMED;
-	return virt_rx_steer(port, child, skb, k);
+	return virt_rx_steer(port, child, skb, why);
+}
+
+/* The own-mac child that is up and whose MAC @skb is for, or NULL. */
+static struct virt_dev *virt_rx_own_mac(struct virt_port *port,
+					struct sk_buff *skb)
+{
+	struct virt_dev *child;
+
+	if (!READ_ONCE(port->own_macs))
+		return NULL;
+	child = virt_mac_lookup_rcu(port, eth_hdr(skb)->h_dest);
+	if (!child)
+		return NULL;
+	if (unlikely(!netif_running(child->dev))) {
+		virt_stats_inc(child, VIRT_DROP_DOWN);
+		return NULL;
+	}
+	return child;
+}
+
+/*
+ * For the parent's MAC and no child's address (@key): the reply to a
+ * child's DHCP request, which is that child's, or to its ARP probe, of
+ * which it gets a copy (clients.c).
+ */
+static struct virt_dev *virt_rx_client_reply(struct virt_port *port,
+					     struct sk_buff *skb,
+					     const struct in6_addr *key)
+{
+	if (skb->pkt_type != PACKET_HOST)
+		return NULL;
+	if (skb->protocol == htons(ETH_P_IP))
+		return virt_wait_dhcp_reply(port, skb);
+	if (skb->protocol == htons(ETH_P_ARP) && !key->s6_addr32[3])
+		virt_wait_probe_reply(port, skb);
+	return NULL;
 }
 
 /*
@@ -266,6 +306,9 @@ static void virt_rx_multicast(struct virt_port *port, struct sk_buff *skb)
 
 	if (ether_addr_equal(eth->h_source, port->dev->dev_addr) ||
 	    is_link_local_ether_addr(eth->h_dest))
+		return;
+	/* An own-mac child's MAC is ours as well. */
+	if (READ_ONCE(port->own_macs) && virt_mac_lookup_rcu(port, eth->h_source))
 		return;
 	virt_bc_enqueue(port, skb, NULL, false);
 }
@@ -353,11 +396,17 @@ static noinline rx_handler_result_t virt_rx_demux(struct sk_buff **pskb,
 		virt_mirror(port, skb, false);
 
 	/* VLAN frames belong to the parent's VLAN devices, if it has any;
-	 * frames for other hosts (a promiscuous parent) to nobody here.
+	 * frames for another MAC to the own-mac child that has it, or to
+	 * nobody here (a promiscuous parent).
 	 */
-	if (unlikely(skb->pkt_type == PACKET_OTHERHOST ||
-		     skb_vlan_tag_present(skb) || eth_type_vlan(skb->protocol)))
+	if (unlikely(skb_vlan_tag_present(skb) || eth_type_vlan(skb->protocol)))
 		goto pass;
+	if (unlikely(skb->pkt_type == PACKET_OTHERHOST)) {
+		child = virt_rx_own_mac(port, skb);
+		if (child)
+			return virt_rx_take(port, child, pskb, VIRT_RX_MAC);
+		goto pass;
+	}
 
 	/*
 	 * A tap (tcpdump on the parent) may hold a reference to the frame,
@@ -377,7 +426,12 @@ static noinline rx_handler_result_t virt_rx_demux(struct sk_buff **pskb,
 	if (k >= VIRT_KEY_DADDR) {
 		child = virt_addr_lookup_rcu(port, &key);
 		if (child)
-			return virt_rx_take(port, child, pskb, k);
+			return virt_rx_take(port, child, pskb,
+					    k == VIRT_KEY_DADDR ? VIRT_RX_ADDR :
+								  VIRT_RX_ARP_NDP);
+		child = virt_rx_client_reply(port, skb, &key);
+		if (child)
+			return virt_rx_take(port, child, pskb, VIRT_RX_DHCP);
 	} else if (unlikely(k == VIRT_KEY_BAD)) {
 		virt_port_stats_inc(port, VIRT_PORT_MALFORMED);
 	}
@@ -409,7 +463,7 @@ virt_rx_addressed(struct sk_buff **pskb, struct virt_port *port, __be32 last)
 		ipv6_addr_set_v4mapped(last, &key);
 	child = virt_addr_lookup_rcu(port, &key);
 	if (child)
-		return virt_rx_take(port, child, pskb, VIRT_KEY_DADDR);
+		return virt_rx_take(port, child, pskb, VIRT_RX_ADDR);
 	virt_port_stats_inc(port, VIRT_PORT_PASSED);
 	return RX_HANDLER_PASS;
 }
@@ -427,9 +481,11 @@ rx_handler_result_t virt_port_handle_frame(struct sk_buff **pskb)
 
 	/* The short way: unicast IP, its header in the linear part. The
 	 * parent's own traffic leaves on the address filter, having cost
-	 * no stack frame and no header check here.
+	 * no stack frame and no header check here. Not while a mirror
+	 * wants everything, or a child waits for a DHCP reply to an
+	 * address it doesn't hold yet.
 	 */
-	if (likely(skb->pkt_type == PACKET_HOST && list_empty(&port->mirrors) &&
+	if (likely(skb->pkt_type == PACKET_HOST && !READ_ONCE(port->rx_slow) &&
 		   virt_rx_daddr_last(skb, &last))) {
 		if (READ_ONCE(port->addr_filter[virt_addr_slot_last(last)]))
 			return virt_rx_addressed(pskb, port, last);

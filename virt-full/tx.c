@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Transmit: a child's frames go out through the parent, except what never
- * needs the wire. A unicast frame to our own MAC address (the parent and
- * all its children share it) is delivered locally: to the sibling that
- * holds its destination address, or else to the parent's own stack. A
+ * needs the wire. A unicast frame to the parent's MAC address (which
+ * the children share, unless own-mac) is delivered locally: to the
+ * sibling that holds its destination address, or else to the parent's
+ * own stack; one to an own-mac sibling's MAC, to that sibling. A
  * broadcast or multicast frame goes to the wire and, as copies, to the
  * siblings listening for it and to the parent's stack (which answers ARP
  * and neighbour solicitations for its own addresses that way). A mirror
@@ -162,7 +163,9 @@ static bool virt_tx_to_host_ok(struct virt_dev *child, struct sk_buff *skb)
 	return type >= 0;
 }
 
-/* To our own MAC: the sibling holding the destination, else the parent. */
+/* To the parent's MAC: the sibling holding the destination, else the
+ * parent.
+ */
 static netdev_tx_t virt_tx_local(struct virt_dev *child, struct sk_buff *skb)
 {
 	__be16 proto = eth_hdr(skb)->h_proto;
@@ -186,6 +189,28 @@ static netdev_tx_t virt_tx_local(struct virt_dev *child, struct sk_buff *skb)
 			virt_stats_rx(dest, len, false, VIRT_RX_LOCAL);
 		else
 			virt_port_stats_inc(child->port, VIRT_PORT_FROM_CHILDREN);
+	} else {
+		virt_stats_inc(child, VIRT_DROP_TX);
+	}
+	rcu_read_unlock();
+	return NETDEV_TX_OK;
+}
+
+/* To a MAC not the parent's: a sibling's own, locally, else the wire. */
+static netdev_tx_t virt_tx_own_mac(struct virt_dev *child, struct sk_buff *skb)
+{
+	unsigned int len = skb->len;
+	struct virt_dev *dest;
+
+	rcu_read_lock();
+	dest = virt_mac_lookup_rcu(child->port, eth_hdr(skb)->h_dest);
+	if (!dest || dest == child) {
+		rcu_read_unlock();
+		return virt_tx_wire(child, skb);
+	}
+	if (dev_forward_skb(dest->dev, skb) == NET_RX_SUCCESS) {
+		virt_stats_tx(child, len, VIRT_TX_LOCAL);
+		virt_stats_rx(dest, len, false, VIRT_RX_LOCAL);
 	} else {
 		virt_stats_inc(child, VIRT_DROP_TX);
 	}
@@ -286,11 +311,14 @@ netdev_tx_t virt_start_xmit(struct sk_buff *skb, struct net_device *dev)
 
 	if (is_multicast_ether_addr(eth->h_dest)) {
 		rcu_read_lock();
+		virt_wait_child_sent(child, skb);
 		virt_bc_enqueue(child->port, skb, child, true);
 		virt_tx_to_parent(child, skb);
 		rcu_read_unlock();
-	} else if (ether_addr_equal(eth->h_dest, dev->dev_addr)) {
+	} else if (ether_addr_equal(eth->h_dest, child->parent->dev_addr)) {
 		return virt_tx_local(child, skb);
+	} else if (READ_ONCE(child->port->own_macs)) {
+		return virt_tx_own_mac(child, skb);
 	}
 	return virt_tx_wire(child, skb);
 }

@@ -15,6 +15,10 @@ enum {
 	IFLA_VIRT_ALLOW,	/* nested IFLA_VIRT_ALLOW_PREFIX: the only
 				 * addresses the child may hold; empty: any
 				 */
+	IFLA_VIRT_OWN_MAC,	/* u8: a MAC of its own, not the parent's
+				 * (random unless IFLA_ADDRESS gives it);
+				 * fixed at creation
+				 */
 	__IFLA_VIRT_MAX,
 };
 

@@ -47,6 +47,9 @@
 /* The broadcast queue's buckets of children, by sender (bcast.c). */
 #define VIRT_BC_BUCKETS 64
 
+/* The port's hash of its own-mac children, by MAC (mac.c). */
+#define VIRT_MAC_HASH_BITS 6
+
 /* Multicast filter of a child: one bit per hash of a destination MAC. */
 #define VIRT_MC_FILTER_BITS 8
 #define VIRT_MC_FILTER_SIZE BIT(VIRT_MC_FILTER_BITS)
@@ -66,6 +69,9 @@ enum virt_stat {
 	VIRT_RX_COPY,		/* a copy of a broadcast or multicast */
 	VIRT_RX_LOCAL,		/* from a sibling or the parent, locally */
 	VIRT_RX_MIRROR,		/* a mirror's copy of the parent's traffic */
+	VIRT_RX_MAC,		/* unicast to its own MAC (own-mac) */
+	VIRT_RX_DHCP,		/* a DHCP reply, by its transaction id */
+	VIRT_RX_PROBE,		/* a reply to its ARP probe (a copy) */
 	VIRT_TX_WIRE,		/* out through the parent */
 	VIRT_TX_LOCAL,		/* to a sibling or the parent's stack */
 	VIRT_DROP_DOWN,		/* for us while down: left to the parent */
@@ -89,6 +95,10 @@ enum virt_stat {
 	VIRT_ADDR_REFUSED,	/* addresses of its stack not steered to it:
 				 * the host's, outside its allow-list, or
 				 * taken back by the host
+				 */
+	VIRT_DHCP_REFUSED,	/* DHCP requests whose replies won't be
+				 * steered to it: the transaction id is
+				 * another's, or no room (clients.c)
 				 */
 	VIRT_STATS_N
 };
@@ -130,8 +140,20 @@ struct virt_port_pcpu_stats {
 	struct u64_stats_sync syncp;
 };
 
+/* Why the demux must see every frame: port->rx_slow's bits. */
+enum {
+	VIRT_SLOW_MIRROR,	/* a mirror child wants them all; RTNL */
+	VIRT_SLOW_DHCP,		/* a child waits for a DHCP reply */
+};
+
+struct virt_wait;
+
 struct virt_port {
 	struct net_device *dev;		/* the parent */
+	/* Read first by every frame: no bit set, and unicast IP takes the
+	 * short way (rx.c).
+	 */
+	unsigned long rx_slow;
 	netdevice_tracker dev_tracker;
 	struct list_head children;	/* answering children; RCU, RTNL */
 	struct list_head mirrors;	/* mirror children; RCU, RTNL */
@@ -164,6 +186,14 @@ struct virt_port {
 	spinlock_t mc_lock;		/* writers of mc_filter */
 	/* The union of the running children's mc_filter (bcast.c). */
 	DECLARE_BITMAP(mc_filter, VIRT_MC_FILTER_SIZE);
+	spinlock_t wait_lock;		/* the children's waits (clients.c) */
+	struct virt_wait *waits;
+	/* When the last of them ends; wait_lock, read locklessly. */
+	unsigned long dhcp_until;
+	unsigned long probe_until;
+	/* Own-mac children, by MAC; RCU, RTNL. */
+	unsigned int own_macs;		/* how many; read locklessly */
+	struct hlist_head macs[BIT(VIRT_MAC_HASH_BITS)];
 };
 
 struct virt_dev {
@@ -172,6 +202,8 @@ struct virt_dev {
 	struct virt_port *port;
 	struct list_head pnode;		/* in port->children or ->mirrors */
 	u32 mode;			/* enum virt_mode, fixed at creation */
+	bool own_mac;			/* a MAC not the parent's; fixed too */
+	struct hlist_node mnode;	/* in port->macs, if own_mac */
 	struct virt_mtu mtu;		/* its own, if it has one (stacked.h) */
 	bool mirror_tx;			/* a mirror sees the parent's output */
 	bool forward;			/* a mirror's own frames go out */
@@ -185,6 +217,7 @@ struct virt_dev {
 	bool granted;
 	struct virt_pcpu_stats __percpu *stats;
 	DECLARE_BITMAP(mc_filter, VIRT_MC_FILTER_SIZE);
+	u8 waiting;			/* its entries in port->waits */
 };
 
 /* One address of a child: IPv4 addresses are stored v4-mapped. */
@@ -425,6 +458,27 @@ void virt_addr_flush(struct virt_dev *child);
 void virt_addr_resync(struct virt_dev *child);
 int virt_addr_init(void);
 void virt_addr_exit(void);
+
+/* clients.c APIs: */
+void virt_wait_child_sent(struct virt_dev *child, struct sk_buff *skb);
+void virt_wait_host_seen(struct virt_port *port, const struct sk_buff *skb,
+			 bool sent);
+struct virt_dev *virt_wait_dhcp_reply(struct virt_port *port,
+				      const struct sk_buff *skb);
+void virt_wait_probe_reply(struct virt_port *port, struct sk_buff *skb);
+void virt_wait_flush(struct virt_dev *child);
+int virt_wait_port_init(struct virt_port *port);
+void virt_wait_port_destroy(struct virt_port *port);
+
+/* mac.c APIs: */
+struct virt_dev *virt_mac_lookup_rcu(struct virt_port *port, const u8 *addr);
+const char *virt_mac_unfit(const struct net_device *parent);
+bool virt_mac_taken(const struct net_device *parent, const u8 *addr);
+void virt_mac_publish(struct virt_dev *child);
+void virt_mac_unpublish(struct virt_dev *child);
+int virt_mac_open(struct virt_dev *child);
+void virt_mac_stop(struct virt_dev *child);
+int virt_mac_set(struct net_device *dev, void *p);
 
 /* trust.c APIs: */
 struct virt_allow;

@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Replies that carry no address of a child: those to its DHCP client and
+ * to its ARP probes, on a child that shares the parent's MAC.
+ *
+ * A DHCP server answers a client that has no address yet at the client's
+ * hardware address (ours: the parent's) and, unless the client asked for
+ * broadcast, at the IPv4 address it offers, which no child holds yet: the
+ * demux would give the offer to the parent. A host that holds an address a
+ * child probes for (RFC 5227) answers the probe at our MAC and at 0.0.0.0.
+ * So the port remembers, for a short while, the transaction ids of its
+ * children's DHCP broadcasts and the addresses they probe, and the demux
+ * looks them up for exactly those replies.
+ *
+ * A transaction id is one child's, and never one the host's stack or the
+ * wire used before the children could see it: a container that copies
+ * the id of the host's or a sibling's DHCP exchange gets none of its
+ * replies (dhcp_refused), as no other host on the LAN would. A probe's
+ * reply is no secret (any host may ask who holds an address): the parent
+ * keeps it, and each child that probed gets a copy.
+ *
+ * The table is small and open-addressed, with one lock: it is only read
+ * for those rare replies, and written for the children's broadcasts.
+ */
+
+#include <linux/etherdevice.h>
+#include <linux/if_arp.h>
+#include <linux/ip.h>
+#include <linux/udp.h>
+#include <net/ip.h>
+
+#include "virt_full.h"
+
+#define VIRT_WAIT_BITS 8
+#define VIRT_WAIT_SLOTS BIT(VIRT_WAIT_BITS)
+/* How far from its hash slot an entry may sit. */
+#define VIRT_WAIT_WINDOW 8
+/* Entries per child: a DHCP client runs one exchange at a time. */
+#define VIRT_WAIT_PER_CHILD 4
+/* dhclient retransmits one exchange for up to a minute. */
+#define VIRT_WAIT_DHCP_LIFE (60 * HZ)
+/* RFC 5227: probing and the wait that follows take under ten seconds. */
+#define VIRT_WAIT_PROBE_LIFE (10 * HZ)
+
+#define VIRT_BOOTP_SERVER 67
+#define VIRT_BOOTP_CLIENT 68
+#define VIRT_BOOTP_REQUEST 1
+#define VIRT_BOOTP_REPLY 2
+
+enum virt_wait_kind {
+	VIRT_WAIT_NONE,
+	VIRT_WAIT_DHCP,		/* a transaction id */
+	VIRT_WAIT_PROBE,	/* an IPv4 address probed */
+};
+
+struct virt_wait {
+	struct virt_dev *child;	/* NULL: the host's or the wire's id */
+	unsigned long expires;
+	__be32 key;
+	u8 kind;
+};
+
+/* The start of a BOOTP message (RFC 951), up to the client's MAC. */
+struct virt_bootp {
+	u8 op, htype, hlen, hops;
+	__be32 xid;
+	__be16 secs, flags;
+	__be32 ciaddr, yiaddr, siaddr, giaddr;
+	u8 chaddr[ETH_ALEN];
+};
+
+/*
+ * The BOOTP message of @skb, whose IPv4 header is at @off from skb->data,
+ * copied to @buf if it is not in the linear part; NULL if it is none, or
+ * not about a client at our MAC (replies to other MACs never reach us as
+ * ours). @reply: from the server's port to the client's. Reads, never
+ * pulls: the frame may be shared with a tap.
+ */
+static const struct virt_bootp *virt_bootp(const struct virt_port *port,
+					   const struct sk_buff *skb,
+					   unsigned int off, bool *reply,
+					   struct virt_bootp *buf)
+{
+	const struct virt_bootp *b;
+	const struct udphdr *uh;
+	const struct iphdr *iph;
+	struct udphdr _uh;
+	struct iphdr _iph;
+
+	iph = skb_header_pointer(skb, off, sizeof(_iph), &_iph);
+	if (!iph || iph->version != 4 || iph->ihl < 5 ||
+	    iph->protocol != IPPROTO_UDP || ip_is_fragment(iph))
+		return NULL;
+	off += iph->ihl * 4;
+	uh = skb_header_pointer(skb, off, sizeof(_uh), &_uh);
+	if (!uh)
+		return NULL;
+	if (uh->source == htons(VIRT_BOOTP_SERVER) &&
+	    uh->dest == htons(VIRT_BOOTP_CLIENT))
+		*reply = true;
+	else if (uh->source == htons(VIRT_BOOTP_CLIENT) &&
+		 uh->dest == htons(VIRT_BOOTP_SERVER))
+		*reply = false;
+	else
+		return NULL;
+	b = skb_header_pointer(skb, off + sizeof(*uh), sizeof(*b), buf);
+	if (!b || b->op != (*reply ? VIRT_BOOTP_REPLY : VIRT_BOOTP_REQUEST) ||
+	    b->htype != ARPHRD_ETHER || b->hlen != ETH_ALEN ||
+	    !ether_addr_equal(b->chaddr, port->dev->dev_addr))
+		return NULL;
+	return b;
+}
+
+static bool virt_wait_live(const struct virt_wait *w, unsigned long now)
+{
+	return w->kind != VIRT_WAIT_NONE && time_before(now, w->expires);
+}
+
+static struct virt_wait *virt_wait_slot(struct virt_port *port, u8 kind,
+					__be32 key, unsigned int i)
+{
+	u32 h = hash_32((__force u32)key ^ kind, VIRT_WAIT_BITS);
+
+	return &port->waits[(h + i) & (VIRT_WAIT_SLOTS - 1)];
+}
+
+static void virt_wait_clear(struct virt_wait *w)
+{
+	if (w->child)
+		w->child->waiting--;
+	memset(w, 0, sizeof(*w));
+}
+
+/* Room for one more of @child's: its oldest entry goes if it has its fill. */
+static void virt_wait_make_room(struct virt_port *port, struct virt_dev *child)
+{
+	struct virt_wait *w, *oldest = NULL;
+	unsigned int i;
+
+	if (!child || child->waiting < VIRT_WAIT_PER_CHILD)
+		return;
+	for (i = 0; i < VIRT_WAIT_SLOTS; i++) {
+		w = &port->waits[i];
+		if (w->child == child &&
+		    (!oldest || time_before(w->expires, oldest->expires)))
+			oldest = w;
+	}
+	if (oldest)
+		virt_wait_clear(oldest);
+}
+
+/*
+ * Remember @key of @kind for @child (NULL: the host's or the wire's DHCP
+ * id) for @life. False if it could not be: a DHCP id that is someone
+ * else's, or no room near its slot. A child's DHCP id makes the demux
+ * look at unicast IPv4 it would otherwise leave to the parent.
+ */
+static bool virt_wait_add(struct virt_port *port, u8 kind, __be32 key,
+			  struct virt_dev *child, unsigned long life)
+{
+	unsigned long now = jiffies, until = now + life;
+	struct virt_wait *w, *free = NULL;
+	bool ok = false;
+	unsigned int i;
+
+	spin_lock(&port->wait_lock);
+	for (i = 0; i < VIRT_WAIT_WINDOW; i++) {
+		w = virt_wait_slot(port, kind, key, i);
+		if (!virt_wait_live(w, now)) {
+			free = free ?: w;
+			continue;
+		}
+		if (w->kind != kind || w->key != key)
+			continue;
+		if (w->child == child) {
+			w->expires = until;
+			ok = true;
+			goto out;
+		}
+		/* The first to use a DHCP id keeps it. */
+		if (kind == VIRT_WAIT_DHCP)
+			goto out;
+	}
+	if (!free)
+		goto out;
+	virt_wait_make_room(port, child);
+	virt_wait_clear(free);
+	free->kind = kind;
+	free->key = key;
+	free->child = child;
+	free->expires = until;
+	if (child)
+		child->waiting++;
+	ok = true;
+out:
+	if (ok && child && kind == VIRT_WAIT_DHCP) {
+		if (time_after(until, port->dhcp_until))
+			WRITE_ONCE(port->dhcp_until, until);
+		set_bit(VIRT_SLOW_DHCP, &port->rx_slow);
+	} else if (ok && kind == VIRT_WAIT_PROBE &&
+		   time_after(until, port->probe_until)) {
+		WRITE_ONCE(port->probe_until, until);
+	}
+	spin_unlock(&port->wait_lock);
+	return ok;
+}
+
+/*
+ * A broadcast @child sends (skb->data at its MAC header, the header
+ * pulled): a DHCP request or an ARP probe whose replies will come to our
+ * MAC and to no address of the child's. Under RCU, BHs off.
+ */
+void virt_wait_child_sent(struct virt_dev *child, struct sk_buff *skb)
+{
+	struct virt_port *port = child->port;
+	__be16 proto = eth_hdr(skb)->h_proto;
+	const struct virt_bootp *b;
+	struct virt_bootp bbuf;
+	u8 abuf[sizeof(struct arphdr) + 2 * (ETH_ALEN + 4)];
+	const u8 *arp;
+	__be32 sip, tip;
+	bool reply;
+
+	if (proto == htons(ETH_P_IP)) {
+		b = virt_bootp(port, skb, ETH_HLEN, &reply, &bbuf);
+		if (b && !reply &&
+		    !virt_wait_add(port, VIRT_WAIT_DHCP, b->xid, child,
+				   VIRT_WAIT_DHCP_LIFE))
+			virt_stats_inc(child, VIRT_DHCP_REFUSED);
+		return;
+	}
+	if (proto != htons(ETH_P_ARP))
+		return;
+	arp = skb_header_pointer(skb, ETH_HLEN, sizeof(abuf), abuf);
+	if (!arp)
+		return;
+	/* A probe: a request from 0.0.0.0, by an Ethernet host at our MAC. */
+	memcpy(&sip, arp + sizeof(struct arphdr) + ETH_ALEN, sizeof(sip));
+	memcpy(&tip, arp + sizeof(abuf) - 4, sizeof(tip));
+	if (((const struct arphdr *)arp)->ar_op != htons(ARPOP_REQUEST) ||
+	    ((const struct arphdr *)arp)->ar_hrd != htons(ARPHRD_ETHER) ||
+	    ((const struct arphdr *)arp)->ar_pro != htons(ETH_P_IP) ||
+	    sip || !tip ||
+	    !ether_addr_equal(arp + sizeof(struct arphdr), port->dev->dev_addr))
+		return;
+	virt_wait_add(port, VIRT_WAIT_PROBE, tip, child, VIRT_WAIT_PROBE_LIFE);
+}
+
+/*
+ * A broadcast from the wire or the host (@sent: skb->data at its MAC
+ * header), about to be copied to the children: the DHCP id it carries is
+ * no child's to take from now on. BHs off.
+ */
+void virt_wait_host_seen(struct virt_port *port, const struct sk_buff *skb,
+			 bool sent)
+{
+	const struct virt_bootp *b;
+	struct virt_bootp buf;
+	bool reply;
+
+	if (eth_hdr(skb)->h_proto != htons(ETH_P_IP))
+		return;
+	b = virt_bootp(port, skb, sent ? ETH_HLEN : 0, &reply, &buf);
+	if (b)
+		virt_wait_add(port, VIRT_WAIT_DHCP, b->xid, NULL,
+			      VIRT_WAIT_DHCP_LIFE);
+}
+
+/*
+ * Is the wait of @kind over, for the whole port? Then the demux need not
+ * look any more (DHCP: it takes the short way again). Softirq.
+ */
+static bool virt_wait_over(struct virt_port *port, u8 kind)
+{
+	unsigned long now = jiffies;
+
+	if (kind == VIRT_WAIT_PROBE)
+		return !time_before(now, READ_ONCE(port->probe_until));
+	if (time_before(now, READ_ONCE(port->dhcp_until)))
+		return false;
+	spin_lock(&port->wait_lock);
+	if (!time_before(now, port->dhcp_until))
+		clear_bit(VIRT_SLOW_DHCP, &port->rx_slow);
+	spin_unlock(&port->wait_lock);
+	return true;
+}
+
+/*
+ * The child waiting for the DHCP reply in @skb (IPv4 the parent received,
+ * for no child's address), or NULL. Under RCU, softirq.
+ */
+struct virt_dev *virt_wait_dhcp_reply(struct virt_port *port,
+				      const struct sk_buff *skb)
+{
+	struct virt_dev *child = NULL;
+	const struct virt_bootp *b;
+	unsigned long now = jiffies;
+	struct virt_bootp buf;
+	struct virt_wait *w;
+	unsigned int i;
+	bool reply;
+
+	if (!test_bit(VIRT_SLOW_DHCP, &port->rx_slow) ||
+	    virt_wait_over(port, VIRT_WAIT_DHCP))
+		return NULL;
+	b = virt_bootp(port, skb, 0, &reply, &buf);
+	if (!b || !reply)
+		return NULL;
+	spin_lock(&port->wait_lock);
+	for (i = 0; i < VIRT_WAIT_WINDOW; i++) {
+		w = virt_wait_slot(port, VIRT_WAIT_DHCP, b->xid, i);
+		if (w->kind == VIRT_WAIT_DHCP && w->key == b->xid &&
+		    virt_wait_live(w, now)) {
+			child = w->child;
+			break;
+		}
+	}
+	spin_unlock(&port->wait_lock);
+	return child && netif_running(child->dev) ? child : NULL;
+}
+
+/*
+ * An ARP reply the parent received at 0.0.0.0 (@skb->data at its ARP
+ * header, which the demux pulled): a copy for each child that probed for
+ * its sender's address. The parent keeps the frame. Under RCU, softirq.
+ */
+void virt_wait_probe_reply(struct virt_port *port, struct sk_buff *skb)
+{
+	struct virt_dev *to[VIRT_WAIT_WINDOW];
+	unsigned long now = jiffies;
+	unsigned int i, n = 0;
+	struct sk_buff *nskb;
+	struct virt_wait *w;
+	__be32 sip;
+
+	if (virt_wait_over(port, VIRT_WAIT_PROBE))
+		return;
+	memcpy(&sip, skb->data + sizeof(struct arphdr) + ETH_ALEN, sizeof(sip));
+	spin_lock(&port->wait_lock);
+	for (i = 0; i < VIRT_WAIT_WINDOW; i++) {
+		w = virt_wait_slot(port, VIRT_WAIT_PROBE, sip, i);
+		if (w->kind == VIRT_WAIT_PROBE && w->key == sip &&
+		    virt_wait_live(w, now))
+			to[n++] = w->child;
+	}
+	spin_unlock(&port->wait_lock);
+
+	for (i = 0; i < n; i++) {
+		if (!netif_running(to[i]->dev))
+			continue;
+		nskb = skb_clone(skb, GFP_ATOMIC);
+		if (!nskb) {
+			virt_stats_inc(to[i], VIRT_DROP_CLONE);
+			continue;
+		}
+		virt_rx_cross(nskb, to[i]->dev);
+		nskb->dev = to[i]->dev;
+		if (netif_rx(nskb) == NET_RX_SUCCESS)
+			virt_stats_rx(to[i], skb->len + ETH_HLEN, false,
+				      VIRT_RX_PROBE);
+		else
+			virt_stats_inc(to[i], VIRT_DROP_BACKLOG);
+	}
+}
+
+/* A child leaves the port: nothing waits for it any more. */
+void virt_wait_flush(struct virt_dev *child)
+{
+	struct virt_port *port = child->port;
+	unsigned int i;
+
+	spin_lock_bh(&port->wait_lock);
+	for (i = 0; i < VIRT_WAIT_SLOTS; i++)
+		if (port->waits[i].child == child)
+			virt_wait_clear(&port->waits[i]);
+	spin_unlock_bh(&port->wait_lock);
+}
+
+int virt_wait_port_init(struct virt_port *port)
+{
+	spin_lock_init(&port->wait_lock);
+	port->waits = kcalloc(VIRT_WAIT_SLOTS, sizeof(*port->waits),
+			      GFP_KERNEL_ACCOUNT);
+	return port->waits ? 0 : -ENOMEM;
+}
+
+void virt_wait_port_destroy(struct virt_port *port)
+{
+	kfree(port->waits);
+}

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Children with a MAC address of their own (own-mac), beside those that
+ * share the parent's: frames to that MAC are the child's whatever they
+ * carry, as on a macvlan, so that any DHCP client, DHCPv6 and protocols
+ * with no address of their own work unchanged.
+ *
+ * The parent's unicast filter holds the MAC while the child is up; where
+ * the NIC has no such filter the core makes it promiscuous instead. The
+ * port finds a child by MAC in a small hash, published under RTNL and
+ * read under RCU. A container may use its own-mac child as it likes but
+ * not change its MAC: that needs CAP_NET_ADMIN over the parent's
+ * namespace, as the allow-list does (spoofchk checks against it).
+ */
+
+#include <linux/etherdevice.h>
+
+#include "virt_full.h"
+
+static struct hlist_head *virt_mac_bucket(struct virt_port *port,
+					  const u8 *addr)
+{
+	u32 low = (u32)addr[2] << 24 | addr[3] << 16 | addr[4] << 8 | addr[5];
+
+	return &port->macs[hash_32(low, VIRT_MAC_HASH_BITS)];
+}
+
+/* The own-mac child whose MAC is @addr, up or not, or NULL. */
+struct virt_dev *virt_mac_lookup_rcu(struct virt_port *port, const u8 *addr)
+{
+	struct virt_dev *child;
+
+	hlist_for_each_entry_rcu(child, virt_mac_bucket(port, addr), mnode)
+		if (ether_addr_equal(child->dev->dev_addr, addr))
+			return child;
+	return NULL;
+}
+
+/*
+ * Why @parent can't receive for a second MAC address, or NULL: a Wi-Fi
+ * station's access point delivers only its one, and a device with
+ * neither a unicast filter nor a receive mode can't be told.
+ */
+const char *virt_mac_unfit(const struct net_device *parent)
+{
+	if (parent->ieee80211_ptr)
+		return "A Wi-Fi station receives for its own MAC only: no own-mac on it";
+	if (!(parent->priv_flags & IFF_UNICAST_FLT) &&
+	    !parent->netdev_ops->ndo_set_rx_mode)
+		return "The parent can neither filter for nor see another MAC: no own-mac";
+	return NULL;
+}
+
+/* Is @addr the parent's, or another own-mac child's on @parent? RTNL. */
+bool virt_mac_taken(const struct net_device *parent, const u8 *addr)
+{
+	struct virt_port *port;
+	bool taken;
+
+	ASSERT_RTNL();
+	if (ether_addr_equal(parent->dev_addr, addr))
+		return true;
+	if (!virt_is_port(parent))
+		return false;
+	port = virt_port_get_rtnl(parent);
+	rcu_read_lock();
+	taken = virt_mac_lookup_rcu(port, addr);
+	rcu_read_unlock();
+	return taken;
+}
+
+/* Once registered, the demux finds an own-mac child by its MAC. */
+void virt_mac_publish(struct virt_dev *child)
+{
+	ASSERT_RTNL();
+	if (!child->own_mac)
+		return;
+	hlist_add_head_rcu(&child->mnode,
+			   virt_mac_bucket(child->port, child->dev->dev_addr));
+	WRITE_ONCE(child->port->own_macs, child->port->own_macs + 1);
+}
+
+void virt_mac_unpublish(struct virt_dev *child)
+{
+	ASSERT_RTNL();
+	if (!child->own_mac)
+		return;
+	hlist_del_init_rcu(&child->mnode);
+	WRITE_ONCE(child->port->own_macs, child->port->own_macs - 1);
+}
+
+/* ndo_open, ndo_stop: the parent's filter holds the MAC while up. */
+int virt_mac_open(struct virt_dev *child)
+{
+	return child->own_mac ? dev_uc_add(child->parent, child->dev->dev_addr) : 0;
+}
+
+void virt_mac_stop(struct virt_dev *child)
+{
+	if (child->own_mac)
+		dev_uc_del(child->parent, child->dev->dev_addr);
+}
+
+/*
+ * ndo_set_mac_address: an own-mac child's MAC, changed by the host. In
+ * the caller's context, under RTNL. A shared-MAC child has the parent's.
+ */
+int virt_mac_set(struct net_device *dev, void *p)
+{
+	struct virt_dev *child = netdev_priv(dev);
+	const struct sockaddr *sa = p;
+	const u8 *addr = (const u8 *)sa->sa_data;
+	int err;
+
+	ASSERT_RTNL();
+	if (!child->own_mac)
+		return -EOPNOTSUPP;
+	if (!virt_capable(child->parent))
+		return -EPERM;
+	if (!is_valid_ether_addr(addr))
+		return -EADDRNOTAVAIL;
+	if (ether_addr_equal(addr, dev->dev_addr))
+		return 0;
+	if (virt_mac_taken(child->parent, addr))
+		return -EADDRINUSE;
+	if (netif_running(dev)) {
+		err = dev_uc_add(child->parent, addr);
+		if (err)
+			return err;
+		dev_uc_del(child->parent, dev->dev_addr);
+	}
+	/* A reader walking the old bucket may miss the child for a
+	 * moment, as a NIC reprogrammed under traffic does.
+	 */
+	hlist_del_rcu(&child->mnode);
+	eth_hw_addr_set(dev, addr);
+	hlist_add_head_rcu(&child->mnode, virt_mac_bucket(child->port, addr));
+	return 0;
+}
