@@ -7,6 +7,7 @@ what the stack won't send on its own: forged sources, a DHCP discover from
   frames.py DEV dhcp                            UDP 0.0.0.0:68 -> 255.255.255.255:67
   frames.py DEV arp-reply SENDER_IP TARGET_IP   "SENDER_IP is at DEV's MAC", broadcast
   frames.py DEV arp-probe TARGET_IP             who-has TARGET_IP, from 0.0.0.0
+  frames.py DEV raw ETHERTYPE                   a payload of an ethertype (hex)
 
 --count N sends each N times. The Ethernet source is DEV's MAC unless
 --mac says otherwise; the destination is broadcast, or --to MAC.
@@ -62,7 +63,7 @@ def arp(op, smac, sip, tip):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dev")
-    ap.add_argument("kind", choices=["ping", "dhcp", "arp-reply", "arp-probe"])
+    ap.add_argument("kind", choices=["ping", "dhcp", "arp-reply", "arp-probe", "raw"])
     ap.add_argument("args", nargs="*")
     ap.add_argument("--mac")
     ap.add_argument("--to", default="ff:ff:ff:ff:ff:ff")
@@ -77,6 +78,8 @@ def main():
         proto, body = ping(*a.args)
     elif a.kind == "dhcp":
         proto, body = dhcp()
+    elif a.kind == "raw":
+        proto, body = int(a.args[0], 16), b"virt raw frame test"
     elif a.kind == "arp-reply":
         proto, body = arp(2, src, a.args[0], a.args[1])
     else:
