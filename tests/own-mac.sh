@@ -324,19 +324,23 @@ check_match "the child down: the veth is not" "promiscuity 0 " "$(details vp0)"
 # A parent that can't take another MAC: ifb is Ethernet, without an rx
 # mode (no ndo_set_rx_mode) to take it in. Refused with a message; a
 # shared-MAC child it carries.
-need ip link add ifb9 up type ifb
-out=$(ip link add link ifb9 name vi1 address 02:00:00:00:00:51 type $kind 2>&1)
-diag "ip link add link ifb9 ... address 02:00:00:00:00:51: ${out:-made}"
-rule "an own MAC on ifb9 (no rx mode) is refused" sh -c '! ip link show vi1'
-rule_match "... with a message" '^Error: ' "$out"
-ip link del vi1 2>/dev/null
-if is_virt; then
-	check_match "own-mac too" '^Error: ' "$(ip link add link ifb9 name vi1 type virt own-mac 2>&1)"
-	check_fails "... and nothing is made" ip link show vi1
-	check "a shared-MAC child on ifb9 is made" ip link add link ifb9 name vi2 type virt
-	need ip link del vi2
+# (The debug kernel has no ifb: there, the point is left out.)
+if ip link add ifb9 up type ifb 2>/dev/null; then
+	out=$(ip link add link ifb9 name vi1 address 02:00:00:00:00:51 type $kind 2>&1)
+	diag "ip link add link ifb9 ... address 02:00:00:00:00:51: ${out:-made}"
+	rule "an own MAC on ifb9 (no rx mode) is refused" sh -c '! ip link show vi1'
+	rule_match "... with a message" '^Error: ' "$out"
+	ip link del vi1 2>/dev/null
+	if is_virt; then
+		check_match "own-mac too" '^Error: ' "$(ip link add link ifb9 name vi1 type virt own-mac 2>&1)"
+		check_fails "... and nothing is made" ip link show vi1
+		check "a shared-MAC child on ifb9 is made" ip link add link ifb9 name vi2 type virt
+		need ip link del vi2
+	fi
+	check_match "ifb9 was left alone" "promiscuity 0 " "$(details ifb9)"
+else
+	diag "no ifb in this kernel: the parent without an rx mode is left out"
 fi
-check_match "ifb9 was left alone" "promiscuity 0 " "$(details ifb9)"
 
 # Gone while up, a child's MAC leaves the filter; so do all at rmmod.
 need ip -n c3 link del vo2
