@@ -60,7 +60,7 @@ nl_refused "no parent" "needs a parent" name v9 type virt
 nl_refused "loopback" "loopback" link lo name v9 type virt
 nl_refused "not Ethernet" "not an Ethernet device" link tun0 name v9 type virt
 nl_refused "a macvlan parent" "already has a receive handler" link vp0 name v9 type virt
-nl_refused "its own MAC" "parent's MAC" link eth0 name v9 address 02:00:00:00:00:01 type virt
+nl_refused "a multicast MAC" "Not a unicast MAC address" link eth0 name v9 address 01:00:5e:00:00:01 type virt
 need modprobe ipvlan
 need ip link add link eth0 name ipv0 type ipvlan mode l2
 nl_refused "an ipvlan parent" "already has a receive handler" link eth0 name v9 type virt

@@ -94,13 +94,14 @@ void virt_bc_enqueue(struct virt_port *port, struct sk_buff *skb,
 	unsigned int bucket = from ? virt_bc_bucket(from) : 0;
 	struct sk_buff *nskb;
 
+	/* The host's DHCP id is the host's before any child sees it. */
+	if (!from && sent)
+		virt_wait_host_sent(port, skb);
 	if (list_empty(&port->children) ||
 	    !test_bit(virt_mc_hash(eth_hdr(skb)->h_dest), port->mc_filter))
 		return;
 	if (!virt_bc_room(port, from, bucket))
 		goto full;
-	if (!from)
-		virt_wait_host_seen(port, skb, sent);
 	nskb = skb_clone(skb, GFP_ATOMIC);
 	if (!nskb) {
 		/* No memory: a child's frame is counted in its drop_clone,

@@ -12,19 +12,27 @@
  * children's DHCP broadcasts and the addresses they probe, and the demux
  * looks them up for exactly those replies.
  *
- * A transaction id is one child's, and never one the host's stack or the
- * wire used before the children could see it: a container that copies
- * the id of the host's or a sibling's DHCP exchange gets none of its
- * replies (dhcp_refused), as no other host on the LAN would. A probe's
- * reply is no secret (any host may ask who holds an address): the parent
- * keeps it, and each child that probed gets a copy.
+ * A transaction id is one child's, and never one the host's DHCP client
+ * used first: the host's are recorded as it sends them (they take the
+ * place of a child's if need be), so a container that copies the id of
+ * the host's or a sibling's exchange gets none of its replies
+ * (dhcp_refused). Only a reply to the address it offers, which the host
+ * doesn't hold, or to the broadcast address is steered: never one to
+ * the host's own address. A probe's reply is no secret (any host may ask
+ * who holds an address): the parent keeps it, and each child that probed
+ * gets a copy. A DHCP server on the host answers through the egress hook
+ * (host.c), which asks the same. (The host's own answer to a probe comes
+ * from our MAC, which the prober ignores: it can't tell it from its own.
+ * The host's addresses are refused to children anyway.)
  *
- * The table is small and open-addressed, with one lock: it is only read
- * for those rare replies, and written for the children's broadcasts.
+ * The table is small and open-addressed, keyed with a per-port secret,
+ * with one lock: it is only read for those rare replies, and written for
+ * the children's and the host's DHCP and probe broadcasts.
  */
 
 #include <linux/etherdevice.h>
 #include <linux/if_arp.h>
+#include <linux/random.h>
 #include <linux/ip.h>
 #include <linux/udp.h>
 #include <net/ip.h>
@@ -35,7 +43,7 @@
 #define VIRT_WAIT_SLOTS BIT(VIRT_WAIT_BITS)
 /* How far from its hash slot an entry may sit. */
 #define VIRT_WAIT_WINDOW 8
-/* Entries per child: a DHCP client runs one exchange at a time. */
+/* Entries per child and kind: a DHCP client runs one exchange at a time. */
 #define VIRT_WAIT_PER_CHILD 4
 /* dhclient retransmits one exchange for up to a minute. */
 #define VIRT_WAIT_DHCP_LIFE (60 * HZ)
@@ -52,6 +60,8 @@ enum virt_wait_kind {
 	VIRT_WAIT_DHCP,		/* a transaction id */
 	VIRT_WAIT_PROBE,	/* an IPv4 address probed */
 };
+
+static_assert(VIRT_WAIT_PROBE < VIRT_WAIT_KINDS);
 
 struct virt_wait {
 	struct virt_dev *child;	/* NULL: the host's or the wire's id */
@@ -73,13 +83,13 @@ struct virt_bootp {
  * The BOOTP message of @skb, whose IPv4 header is at @off from skb->data,
  * copied to @buf if it is not in the linear part; NULL if it is none, or
  * not about a client at our MAC (replies to other MACs never reach us as
- * ours). @reply: from the server's port to the client's. Reads, never
- * pulls: the frame may be shared with a tap.
+ * ours). @reply: from the server's port to the client's; @daddr, the IPv4
+ * destination. Reads, never pulls: the frame may be shared with a tap.
  */
 static const struct virt_bootp *virt_bootp(const struct virt_port *port,
 					   const struct sk_buff *skb,
 					   unsigned int off, bool *reply,
-					   struct virt_bootp *buf)
+					   __be32 *daddr, struct virt_bootp *buf)
 {
 	const struct virt_bootp *b;
 	const struct udphdr *uh;
@@ -91,6 +101,7 @@ static const struct virt_bootp *virt_bootp(const struct virt_port *port,
 	if (!iph || iph->version != 4 || iph->ihl < 5 ||
 	    iph->protocol != IPPROTO_UDP || ip_is_fragment(iph))
 		return NULL;
+	*daddr = iph->daddr;
 	off += iph->ihl * 4;
 	uh = skb_header_pointer(skb, off, sizeof(_uh), &_uh);
 	if (!uh)
@@ -116,10 +127,11 @@ static bool virt_wait_live(const struct virt_wait *w, unsigned long now)
 	return w->kind != VIRT_WAIT_NONE && time_before(now, w->expires);
 }
 
+/* Keyed: children can't choose ids that crowd one window. */
 static struct virt_wait *virt_wait_slot(struct virt_port *port, u8 kind,
 					__be32 key, unsigned int i)
 {
-	u32 h = hash_32((__force u32)key ^ kind, VIRT_WAIT_BITS);
+	u32 h = jhash_2words((__force u32)key, kind, port->wait_seed);
 
 	return &port->waits[(h + i) & (VIRT_WAIT_SLOTS - 1)];
 }
@@ -127,21 +139,22 @@ static struct virt_wait *virt_wait_slot(struct virt_port *port, u8 kind,
 static void virt_wait_clear(struct virt_wait *w)
 {
 	if (w->child)
-		w->child->waiting--;
+		w->child->waiting[w->kind]--;
 	memset(w, 0, sizeof(*w));
 }
 
 /* Room for one more of @child's: its oldest entry goes if it has its fill. */
-static void virt_wait_make_room(struct virt_port *port, struct virt_dev *child)
+static void virt_wait_make_room(struct virt_port *port, u8 kind,
+				struct virt_dev *child)
 {
 	struct virt_wait *w, *oldest = NULL;
 	unsigned int i;
 
-	if (!child || child->waiting < VIRT_WAIT_PER_CHILD)
+	if (child->waiting[kind] < VIRT_WAIT_PER_CHILD)
 		return;
 	for (i = 0; i < VIRT_WAIT_SLOTS; i++) {
 		w = &port->waits[i];
-		if (w->child == child &&
+		if (w->child == child && w->kind == kind &&
 		    (!oldest || time_before(w->expires, oldest->expires)))
 			oldest = w;
 	}
@@ -149,11 +162,27 @@ static void virt_wait_make_room(struct virt_port *port, struct virt_dev *child)
 		virt_wait_clear(oldest);
 }
 
+/* A slot of the window for the host's id: a child's that ends first. */
+static struct virt_wait *virt_wait_evict(struct virt_port *port, u8 kind,
+					 __be32 key)
+{
+	struct virt_wait *w, *first = NULL;
+	unsigned int i;
+
+	for (i = 0; i < VIRT_WAIT_WINDOW; i++) {
+		w = virt_wait_slot(port, kind, key, i);
+		if (w->child && (!first || time_before(w->expires, first->expires)))
+			first = w;
+	}
+	return first;
+}
+
 /*
- * Remember @key of @kind for @child (NULL: the host's or the wire's DHCP
- * id) for @life. False if it could not be: a DHCP id that is someone
- * else's, or no room near its slot. A child's DHCP id makes the demux
- * look at unicast IPv4 it would otherwise leave to the parent.
+ * Remember @key of @kind for @child (NULL: the host's DHCP id, which
+ * takes a child's place if it must) for @life. False if it could not be:
+ * a DHCP id that is someone else's, or no room near its slot. A child's
+ * DHCP id makes the demux look at unicast IPv4 UDP it would otherwise
+ * leave to the parent.
  */
 static bool virt_wait_add(struct virt_port *port, u8 kind, __be32 key,
 			  struct virt_dev *child, unsigned long life)
@@ -177,20 +206,30 @@ static bool virt_wait_add(struct virt_port *port, u8 kind, __be32 key,
 			ok = true;
 			goto out;
 		}
-		/* The first to use a DHCP id keeps it. */
-		if (kind == VIRT_WAIT_DHCP)
-			goto out;
+		/* The first to use a DHCP id keeps it; the host's is the
+		 * host's, whoever used it first.
+		 */
+		if (kind == VIRT_WAIT_DHCP) {
+			if (child)
+				goto out;
+			virt_wait_clear(w);
+			free = w;
+			break;
+		}
 	}
+	if (!free && !child)
+		free = virt_wait_evict(port, kind, key);
 	if (!free)
 		goto out;
-	virt_wait_make_room(port, child);
+	if (child)
+		virt_wait_make_room(port, kind, child);
 	virt_wait_clear(free);
 	free->kind = kind;
 	free->key = key;
 	free->child = child;
 	free->expires = until;
 	if (child)
-		child->waiting++;
+		child->waiting[kind]++;
 	ok = true;
 out:
 	if (ok && child && kind == VIRT_WAIT_DHCP) {
@@ -205,70 +244,87 @@ out:
 	return ok;
 }
 
+/* The address an ARP probe at @off asks for, or 0 if it is none. */
+static __be32 virt_probe_target(const struct virt_port *port,
+				const struct sk_buff *skb, unsigned int off)
+{
+	u8 buf[sizeof(struct arphdr) + 2 * (ETH_ALEN + 4)];
+	const struct arphdr *arp;
+	const u8 *p;
+	__be32 sip, tip;
+
+	p = skb_header_pointer(skb, off, sizeof(buf), buf);
+	if (!p)
+		return 0;
+	arp = (const struct arphdr *)p;
+	if (arp->ar_op != htons(ARPOP_REQUEST) ||
+	    arp->ar_hrd != htons(ARPHRD_ETHER) ||
+	    arp->ar_pro != htons(ETH_P_IP) ||
+	    arp->ar_hln != ETH_ALEN || arp->ar_pln != 4)
+		return 0;
+	/* Header, then sender MAC and IP, then target MAC and IP. */
+	memcpy(&sip, p + sizeof(*arp) + ETH_ALEN, sizeof(sip));
+	memcpy(&tip, p + sizeof(buf) - sizeof(tip), sizeof(tip));
+	/* A probe: from 0.0.0.0, by an Ethernet host at our MAC. */
+	if (sip || !ether_addr_equal(p + sizeof(*arp), port->dev->dev_addr))
+		return 0;
+	return tip;
+}
+
 /*
  * A broadcast @child sends (skb->data at its MAC header, the header
  * pulled): a DHCP request or an ARP probe whose replies will come to our
- * MAC and to no address of the child's. Under RCU, BHs off.
+ * MAC and to no address of the child's. An own-mac child's come to its
+ * own MAC; a mirror's never come. Under RCU, BHs off.
  */
 void virt_wait_child_sent(struct virt_dev *child, struct sk_buff *skb)
 {
 	struct virt_port *port = child->port;
 	__be16 proto = eth_hdr(skb)->h_proto;
 	const struct virt_bootp *b;
-	struct virt_bootp bbuf;
-	u8 abuf[sizeof(struct arphdr) + 2 * (ETH_ALEN + 4)];
-	const u8 *arp;
-	__be32 sip, tip;
+	struct virt_bootp buf;
+	__be32 daddr, tip;
 	bool reply;
 
+	if (child->own_mac || virt_is_mirror(child))
+		return;
 	if (proto == htons(ETH_P_IP)) {
-		b = virt_bootp(port, skb, ETH_HLEN, &reply, &bbuf);
+		b = virt_bootp(port, skb, ETH_HLEN, &reply, &daddr, &buf);
 		if (b && !reply &&
 		    !virt_wait_add(port, VIRT_WAIT_DHCP, b->xid, child,
 				   VIRT_WAIT_DHCP_LIFE))
 			virt_stats_inc(child, VIRT_DHCP_REFUSED);
-		return;
+	} else if (proto == htons(ETH_P_ARP)) {
+		tip = virt_probe_target(port, skb, ETH_HLEN);
+		if (tip)
+			virt_wait_add(port, VIRT_WAIT_PROBE, tip, child,
+				      VIRT_WAIT_PROBE_LIFE);
 	}
-	if (proto != htons(ETH_P_ARP))
-		return;
-	arp = skb_header_pointer(skb, ETH_HLEN, sizeof(abuf), abuf);
-	if (!arp)
-		return;
-	/* A probe: a request from 0.0.0.0, by an Ethernet host at our MAC. */
-	memcpy(&sip, arp + sizeof(struct arphdr) + ETH_ALEN, sizeof(sip));
-	memcpy(&tip, arp + sizeof(abuf) - 4, sizeof(tip));
-	if (((const struct arphdr *)arp)->ar_op != htons(ARPOP_REQUEST) ||
-	    ((const struct arphdr *)arp)->ar_hrd != htons(ARPHRD_ETHER) ||
-	    ((const struct arphdr *)arp)->ar_pro != htons(ETH_P_IP) ||
-	    sip || !tip ||
-	    !ether_addr_equal(arp + sizeof(struct arphdr), port->dev->dev_addr))
-		return;
-	virt_wait_add(port, VIRT_WAIT_PROBE, tip, child, VIRT_WAIT_PROBE_LIFE);
 }
 
 /*
- * A broadcast from the wire or the host (@sent: skb->data at its MAC
- * header), about to be copied to the children: the DHCP id it carries is
- * no child's to take from now on. BHs off.
+ * A broadcast of the host's own (skb->data at its MAC header), on its way
+ * to the wire and to the children: the id of a DHCP request in it is the
+ * host's, and no child's to take. BHs off.
  */
-void virt_wait_host_seen(struct virt_port *port, const struct sk_buff *skb,
-			 bool sent)
+void virt_wait_host_sent(struct virt_port *port, const struct sk_buff *skb)
 {
 	const struct virt_bootp *b;
 	struct virt_bootp buf;
+	__be32 daddr;
 	bool reply;
 
 	if (eth_hdr(skb)->h_proto != htons(ETH_P_IP))
 		return;
-	b = virt_bootp(port, skb, sent ? ETH_HLEN : 0, &reply, &buf);
-	if (b)
+	b = virt_bootp(port, skb, ETH_HLEN, &reply, &daddr, &buf);
+	if (b && !reply)
 		virt_wait_add(port, VIRT_WAIT_DHCP, b->xid, NULL,
 			      VIRT_WAIT_DHCP_LIFE);
 }
 
 /*
  * Is the wait of @kind over, for the whole port? Then the demux need not
- * look any more (DHCP: it takes the short way again). Softirq.
+ * look any more (DHCP: it takes the short way again). BHs off.
  */
 static bool virt_wait_over(struct virt_port *port, u8 kind)
 {
@@ -286,25 +342,35 @@ static bool virt_wait_over(struct virt_port *port, u8 kind)
 }
 
 /*
- * The child waiting for the DHCP reply in @skb (IPv4 the parent received,
- * for no child's address), or NULL. Under RCU, softirq.
+ * The child waiting for the DHCP reply in @skb (IPv4 at @off from
+ * skb->data, at our MAC, for no child's address), or NULL. Only a reply
+ * to the address it offers or to the broadcast address, never to one
+ * the host holds: a reply to the host's own client is the host's,
+ * whatever its id. Under RCU, BHs off.
  */
 struct virt_dev *virt_wait_dhcp_reply(struct virt_port *port,
-				      const struct sk_buff *skb)
+				      const struct sk_buff *skb,
+				      unsigned int off)
 {
 	struct virt_dev *child = NULL;
 	const struct virt_bootp *b;
 	unsigned long now = jiffies;
 	struct virt_bootp buf;
+	struct in6_addr ip;
 	struct virt_wait *w;
 	unsigned int i;
+	__be32 daddr;
 	bool reply;
 
 	if (!test_bit(VIRT_SLOW_DHCP, &port->rx_slow) ||
 	    virt_wait_over(port, VIRT_WAIT_DHCP))
 		return NULL;
-	b = virt_bootp(port, skb, 0, &reply, &buf);
-	if (!b || !reply)
+	b = virt_bootp(port, skb, off, &reply, &daddr, &buf);
+	if (!b || !reply ||
+	    (daddr != b->yiaddr && daddr != htonl(INADDR_BROADCAST)))
+		return NULL;
+	ipv6_addr_set_v4mapped(daddr, &ip);
+	if (virt_host_holds(port, &ip))
 		return NULL;
 	spin_lock(&port->wait_lock);
 	for (i = 0; i < VIRT_WAIT_WINDOW; i++) {
@@ -316,7 +382,34 @@ struct virt_dev *virt_wait_dhcp_reply(struct virt_port *port,
 		}
 	}
 	spin_unlock(&port->wait_lock);
-	return child && netif_running(child->dev) ? child : NULL;
+	if (!child)
+		return NULL;
+	if (unlikely(!netif_running(child->dev))) {
+		virt_stats_inc(child, VIRT_DROP_DOWN);
+		return NULL;
+	}
+	return child;
+}
+
+/* A copy of the probe reply @skb, which the parent received, for @child. */
+static void virt_wait_probe_give(struct virt_dev *child, struct sk_buff *skb)
+{
+	unsigned int len = skb->len + ETH_HLEN;
+	struct sk_buff *nskb;
+
+	if (!netif_running(child->dev))
+		return;
+	nskb = skb_clone(skb, GFP_ATOMIC);
+	if (!nskb) {
+		virt_stats_inc(child, VIRT_DROP_CLONE);
+		return;
+	}
+	virt_rx_cross(nskb, child->dev);
+	nskb->dev = child->dev;
+	if (netif_rx(nskb) == NET_RX_SUCCESS)
+		virt_stats_rx(child, len, false, VIRT_RX_PROBE);
+	else
+		virt_stats_inc(child, VIRT_DROP_BACKLOG);
 }
 
 /*
@@ -329,7 +422,6 @@ void virt_wait_probe_reply(struct virt_port *port, struct sk_buff *skb)
 	struct virt_dev *to[VIRT_WAIT_WINDOW];
 	unsigned long now = jiffies;
 	unsigned int i, n = 0;
-	struct sk_buff *nskb;
 	struct virt_wait *w;
 	__be32 sip;
 
@@ -344,23 +436,8 @@ void virt_wait_probe_reply(struct virt_port *port, struct sk_buff *skb)
 			to[n++] = w->child;
 	}
 	spin_unlock(&port->wait_lock);
-
-	for (i = 0; i < n; i++) {
-		if (!netif_running(to[i]->dev))
-			continue;
-		nskb = skb_clone(skb, GFP_ATOMIC);
-		if (!nskb) {
-			virt_stats_inc(to[i], VIRT_DROP_CLONE);
-			continue;
-		}
-		virt_rx_cross(nskb, to[i]->dev);
-		nskb->dev = to[i]->dev;
-		if (netif_rx(nskb) == NET_RX_SUCCESS)
-			virt_stats_rx(to[i], skb->len + ETH_HLEN, false,
-				      VIRT_RX_PROBE);
-		else
-			virt_stats_inc(to[i], VIRT_DROP_BACKLOG);
-	}
+	for (i = 0; i < n; i++)
+		virt_wait_probe_give(to[i], skb);
 }
 
 /* A child leaves the port: nothing waits for it any more. */
@@ -379,6 +456,10 @@ void virt_wait_flush(struct virt_dev *child)
 int virt_wait_port_init(struct virt_port *port)
 {
 	spin_lock_init(&port->wait_lock);
+	port->wait_seed = get_random_u32();
+	/* Nothing waits: both ends are now (jiffies start near their wrap). */
+	port->dhcp_until = jiffies;
+	port->probe_until = port->dhcp_until;
 	port->waits = kcalloc(VIRT_WAIT_SLOTS, sizeof(*port->waits),
 			      GFP_KERNEL_ACCOUNT);
 	return port->waits ? 0 : -ENOMEM;

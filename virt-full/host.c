@@ -35,12 +35,13 @@
 #if VIRT_EGRESS_HOOK
 
 /* The host's @skb is @dest's alone: delivered to it, not to the wire. */
-static unsigned int virt_host_give(struct virt_dev *dest, struct sk_buff *skb)
+static unsigned int virt_host_give(struct virt_dev *dest, struct sk_buff *skb,
+				   enum virt_stat why)
 {
 	unsigned int len = skb->len;
 
 	if (dev_forward_skb(dest->dev, skb) == NET_RX_SUCCESS)
-		virt_stats_rx(dest, len, false, VIRT_RX_LOCAL);
+		virt_stats_rx(dest, len, false, why);
 	else
 		virt_stats_inc(dest, VIRT_DROP_BACKLOG);
 	return NF_STOLEN;
@@ -75,7 +76,7 @@ static unsigned int virt_host_out(void *priv, struct sk_buff *skb,
 		if (READ_ONCE(port->own_macs)) {
 			dest = virt_mac_lookup_rcu(port, eth->h_dest);
 			if (dest && netif_running(dest->dev))
-				return virt_host_give(dest, skb);
+				return virt_host_give(dest, skb, VIRT_RX_LOCAL);
 		}
 		return NF_ACCEPT;	/* for the wire: the common case */
 	}
@@ -86,7 +87,16 @@ static unsigned int virt_host_out(void *priv, struct sk_buff *skb,
 		a = virt_addr_find_rcu(port, &key);
 	/* Only the child can answer: it alone gets the frame. */
 	if (a && READ_ONCE(a->trusted))
-		return virt_host_give(a->child, skb);
+		return virt_host_give(a->child, skb, VIRT_RX_LOCAL);
+	/* The host's DHCP server answering a child that has no address
+	 * yet, at our MAC: the wire would not bring it back.
+	 */
+	if (!mcast && !a && k == VIRT_KEY_DADDR &&
+	    eth_hdr(skb)->h_proto == htons(ETH_P_IP)) {
+		dest = virt_wait_dhcp_reply(port, skb, ETH_HLEN);
+		if (dest)
+			return virt_host_give(dest, skb, VIRT_RX_DHCP);
+	}
 	/* An address the host doesn't trust the child with is not the
 	 * child's for the host: the frame goes to the wire, and the host's
 	 * ARP or solicitation for it to no child at all.

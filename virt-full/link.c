@@ -504,9 +504,14 @@ static int virt_link_own_mac(struct net_device *dev, struct net_device *parent,
 	const char *why;
 	bool own;
 
-	own = data && data[IFLA_VIRT_OWN_MAC] && nla_get_u8(data[IFLA_VIRT_OWN_MAC]);
-	if (tb[IFLA_ADDRESS] && !ether_addr_equal(dev->dev_addr, parent->dev_addr))
-		own = true;
+	own = tb[IFLA_ADDRESS] && !ether_addr_equal(dev->dev_addr, parent->dev_addr);
+	if (data && data[IFLA_VIRT_OWN_MAC]) {
+		if (own && !nla_get_u8(data[IFLA_VIRT_OWN_MAC])) {
+			NL_SET_ERR_MSG(extack, "A MAC other than the parent's is own-mac");
+			return -EINVAL;
+		}
+		own = nla_get_u8(data[IFLA_VIRT_OWN_MAC]);
+	}
 	if (!own)
 		return 0;
 	if (virt_is_mirror(child)) {

@@ -51,22 +51,24 @@ const char *virt_mac_unfit(const struct net_device *parent)
 	return NULL;
 }
 
-/* Is @addr the parent's, or another own-mac child's on @parent? RTNL. */
-bool virt_mac_taken(const struct net_device *parent, const u8 *addr)
+/* Is @addr an own-mac child's on @port? RTNL. */
+bool virt_mac_owned(struct virt_port *port, const u8 *addr)
 {
-	struct virt_port *port;
-	bool taken;
+	bool owned;
 
 	ASSERT_RTNL();
-	if (ether_addr_equal(parent->dev_addr, addr))
-		return true;
-	if (!virt_is_port(parent))
-		return false;
-	port = virt_port_get_rtnl(parent);
 	rcu_read_lock();
-	taken = virt_mac_lookup_rcu(port, addr);
+	owned = virt_mac_lookup_rcu(port, addr);
 	rcu_read_unlock();
-	return taken;
+	return owned;
+}
+
+/* Is @addr the parent's, or an own-mac child's on @parent? RTNL. */
+bool virt_mac_taken(const struct net_device *parent, const u8 *addr)
+{
+	return ether_addr_equal(parent->dev_addr, addr) ||
+	       (virt_is_port(parent) &&
+		virt_mac_owned(virt_port_get_rtnl(parent), addr));
 }
 
 /* Once registered, the demux finds an own-mac child by its MAC. */
@@ -87,6 +89,24 @@ void virt_mac_unpublish(struct virt_dev *child)
 		return;
 	hlist_del_init_rcu(&child->mnode);
 	WRITE_ONCE(child->port->own_macs, child->port->own_macs - 1);
+}
+
+/*
+ * After the parent moved to another namespace, which flushed its unicast
+ * filter: the own-mac children that are up go back into it.
+ */
+void virt_mac_refill(struct virt_port *port)
+{
+	struct virt_dev *child;
+	unsigned int i;
+
+	ASSERT_RTNL();
+	for (i = 0; i < ARRAY_SIZE(port->macs); i++)
+		hlist_for_each_entry(child, &port->macs[i], mnode)
+			if (netif_running(child->dev) &&
+			    dev_uc_add(port->dev, child->dev->dev_addr))
+				netdev_warn(child->dev, "%s no longer receives for its MAC\n",
+					    port->dev->name);
 }
 
 /* ndo_open, ndo_stop: the parent's filter holds the MAC while up. */
@@ -129,10 +149,11 @@ int virt_mac_set(struct net_device *dev, void *p)
 			return err;
 		dev_uc_del(child->parent, dev->dev_addr);
 	}
-	/* A reader walking the old bucket may miss the child for a
-	 * moment, as a NIC reprogrammed under traffic does.
+	/* No reader may still stand on the node when it joins another
+	 * bucket: it would walk on into that bucket's chain.
 	 */
-	hlist_del_rcu(&child->mnode);
+	hlist_del_init_rcu(&child->mnode);
+	synchronize_net();
 	eth_hw_addr_set(dev, addr);
 	hlist_add_head_rcu(&child->mnode, virt_mac_bucket(child->port, addr));
 	return 0;

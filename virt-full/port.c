@@ -132,6 +132,7 @@ static int virt_port_event(struct notifier_block *nb, unsigned long event,
 			   void *ptr)
 {
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct netdev_notifier_pre_changeaddr_info *pre;
 	struct virt_dev *child, *next;
 	struct virt_port *port;
 	LIST_HEAD(kill);
@@ -172,6 +173,13 @@ static int virt_port_event(struct notifier_block *nb, unsigned long event,
 	case NETDEV_REGISTER:
 		if (virt_host_sync(port))
 			netdev_warn(dev, "host and children can't talk locally in this namespace\n");
+		virt_mac_refill(port);
+		break;
+	case NETDEV_PRE_CHANGEADDR:
+		/* Two devices with one MAC would take each other's frames. */
+		pre = ptr;
+		if (virt_mac_owned(port, pre->dev_addr))
+			return notifier_from_errno(-EADDRINUSE);
 		break;
 	default:
 		list_for_each_entry(child, &port->children, pnode)

@@ -245,7 +245,7 @@ static struct virt_dev *virt_rx_client_reply(struct virt_port *port,
 	if (skb->pkt_type != PACKET_HOST)
 		return NULL;
 	if (skb->protocol == htons(ETH_P_IP))
-		return virt_wait_dhcp_reply(port, skb);
+		return virt_wait_dhcp_reply(port, skb, 0);
 	if (skb->protocol == htons(ETH_P_ARP) && !key->s6_addr32[3])
 		virt_wait_probe_reply(port, skb);
 	return NULL;
@@ -469,6 +469,24 @@ virt_rx_addressed(struct sk_buff **pskb, struct virt_port *port, __be32 last)
 }
 
 /*
+ * May @skb, unicast IP with its header in the linear part, take the short
+ * way? Not while a mirror wants every frame, nor, while a child waits for
+ * a DHCP reply to an address it doesn't hold yet, if it is IPv4 UDP.
+ */
+static __always_inline bool virt_rx_short(const struct virt_port *port,
+					  const struct sk_buff *skb)
+{
+	unsigned long slow = READ_ONCE(port->rx_slow);
+
+	if (likely(!slow))
+		return true;
+	if (slow & BIT(VIRT_SLOW_MIRROR))
+		return false;
+	return skb->protocol != htons(ETH_P_IP) ||
+	       ((const struct iphdr *)skb->data)->protocol != IPPROTO_UDP;
+}
+
+/*
  * The receive handler on the parent. Called under rcu_read_lock() from
  * __netif_receive_skb_core(), after the parent's taps and before any
  * protocol handler.
@@ -481,12 +499,10 @@ rx_handler_result_t virt_port_handle_frame(struct sk_buff **pskb)
 
 	/* The short way: unicast IP, its header in the linear part. The
 	 * parent's own traffic leaves on the address filter, having cost
-	 * no stack frame and no header check here. Not while a mirror
-	 * wants everything, or a child waits for a DHCP reply to an
-	 * address it doesn't hold yet.
+	 * no stack frame and no header check here.
 	 */
-	if (likely(skb->pkt_type == PACKET_HOST && !READ_ONCE(port->rx_slow) &&
-		   virt_rx_daddr_last(skb, &last))) {
+	if (likely(skb->pkt_type == PACKET_HOST &&
+		   virt_rx_daddr_last(skb, &last) && virt_rx_short(port, skb))) {
 		if (READ_ONCE(port->addr_filter[virt_addr_slot_last(last)]))
 			return virt_rx_addressed(pskb, port, last);
 		virt_port_stats_inc(port, VIRT_PORT_PASSED);

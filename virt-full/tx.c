@@ -163,6 +163,19 @@ static bool virt_tx_to_host_ok(struct virt_dev *child, struct sk_buff *skb)
 	return type >= 0;
 }
 
+/*
+ * May @skb go to @dest (NULL: the parent)? A sibling in the parent's
+ * namespace shares the host's stack: what the host's stack believes is
+ * the host's to allow, there too. Under RCU. May pull.
+ */
+static bool virt_tx_to_stack_ok(struct virt_dev *child, struct virt_dev *dest,
+				struct sk_buff *skb)
+{
+	if (dest && !net_eq(dev_net(dest->dev), dev_net(child->parent)))
+		return true;
+	return virt_tx_to_host_ok(child, skb);
+}
+
 /* To the parent's MAC: the sibling holding the destination, else the
  * parent.
  */
@@ -178,7 +191,7 @@ static netdev_tx_t virt_tx_local(struct virt_dev *child, struct sk_buff *skb)
 	if (virt_get_key(skb, proto, ETH_HLEN, &key, NULL) >= VIRT_KEY_DADDR)
 		dest = virt_addr_lookup_rcu(child->port, &key);
 	to = dest ? dest->dev : child->parent;
-	if (!dest && !virt_tx_to_host_ok(child, skb)) {
+	if (!virt_tx_to_stack_ok(child, dest, skb)) {
 		rcu_read_unlock();
 		return virt_tx_drop(child, skb, VIRT_DROP_CLAIM);
 	}
@@ -207,6 +220,10 @@ static netdev_tx_t virt_tx_own_mac(struct virt_dev *child, struct sk_buff *skb)
 	if (!dest || dest == child) {
 		rcu_read_unlock();
 		return virt_tx_wire(child, skb);
+	}
+	if (!virt_tx_to_stack_ok(child, dest, skb)) {
+		rcu_read_unlock();
+		return virt_tx_drop(child, skb, VIRT_DROP_CLAIM);
 	}
 	if (dev_forward_skb(dest->dev, skb) == NET_RX_SUCCESS) {
 		virt_stats_tx(child, len, VIRT_TX_LOCAL);

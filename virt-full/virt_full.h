@@ -15,6 +15,9 @@
  *  - port->addrs_lock (BH) serialises changes to the address table and to
  *    each child's address list: IPv6 reports addresses from atomic
  *    context, without RTNL.
+ *  - port->wait_lock (BH) guards the DHCP and probe waits (clients.c),
+ *    written from transmit paths and read from the demux.
+ *  - The hash of own-mac children: RTNL writers, RCU readers (mac.c).
  * Accessors are named after what they need: _rcu, _rtnl.
  */
 #ifndef VIRT_FULL_H
@@ -46,6 +49,9 @@
 
 /* The broadcast queue's buckets of children, by sender (bcast.c). */
 #define VIRT_BC_BUCKETS 64
+
+/* What a child may wait for: none, a DHCP reply, a probe's (clients.c). */
+#define VIRT_WAIT_KINDS 3
 
 /* The port's hash of its own-mac children, by MAC (mac.c). */
 #define VIRT_MAC_HASH_BITS 6
@@ -188,6 +194,7 @@ struct virt_port {
 	DECLARE_BITMAP(mc_filter, VIRT_MC_FILTER_SIZE);
 	spinlock_t wait_lock;		/* the children's waits (clients.c) */
 	struct virt_wait *waits;
+	u32 wait_seed;
 	/* When the last of them ends; wait_lock, read locklessly. */
 	unsigned long dhcp_until;
 	unsigned long probe_until;
@@ -217,7 +224,8 @@ struct virt_dev {
 	bool granted;
 	struct virt_pcpu_stats __percpu *stats;
 	DECLARE_BITMAP(mc_filter, VIRT_MC_FILTER_SIZE);
-	u8 waiting;			/* its entries in port->waits */
+	/* Its entries in port->waits, by kind; port->wait_lock. */
+	u8 waiting[VIRT_WAIT_KINDS];
 };
 
 /* One address of a child: IPv4 addresses are stored v4-mapped. */
@@ -461,10 +469,10 @@ void virt_addr_exit(void);
 
 /* clients.c APIs: */
 void virt_wait_child_sent(struct virt_dev *child, struct sk_buff *skb);
-void virt_wait_host_seen(struct virt_port *port, const struct sk_buff *skb,
-			 bool sent);
+void virt_wait_host_sent(struct virt_port *port, const struct sk_buff *skb);
 struct virt_dev *virt_wait_dhcp_reply(struct virt_port *port,
-				      const struct sk_buff *skb);
+				      const struct sk_buff *skb,
+				      unsigned int off);
 void virt_wait_probe_reply(struct virt_port *port, struct sk_buff *skb);
 void virt_wait_flush(struct virt_dev *child);
 int virt_wait_port_init(struct virt_port *port);
@@ -473,7 +481,9 @@ void virt_wait_port_destroy(struct virt_port *port);
 /* mac.c APIs: */
 struct virt_dev *virt_mac_lookup_rcu(struct virt_port *port, const u8 *addr);
 const char *virt_mac_unfit(const struct net_device *parent);
+bool virt_mac_owned(struct virt_port *port, const u8 *addr);
 bool virt_mac_taken(const struct net_device *parent, const u8 *addr);
+void virt_mac_refill(struct virt_port *port);
 void virt_mac_publish(struct virt_dev *child);
 void virt_mac_unpublish(struct virt_dev *child);
 int virt_mac_open(struct virt_dev *child);
