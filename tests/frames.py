@@ -8,6 +8,7 @@ what the stack won't send on its own: forged sources, a DHCP discover from
                                                 UDP 0.0.0.0:68 -> 255.255.255.255:67
   frames.py DEV arp-reply SENDER_IP TARGET_IP   "SENDER_IP is at DEV's MAC", broadcast
   frames.py DEV arp-probe TARGET_IP             who-has TARGET_IP, from 0.0.0.0
+  frames.py DEV raw ETHERTYPE                   a payload of an ethertype (hex)
 
 A discover's transaction id is 0x76697274, its client hardware address
 zeros, and it asks for broadcast replies, unless --xid gives the id: then
@@ -72,7 +73,7 @@ def arp(op, smac, sip, tip):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dev")
-    ap.add_argument("kind", choices=["ping", "dhcp", "arp-reply", "arp-probe"])
+    ap.add_argument("kind", choices=["ping", "dhcp", "arp-reply", "arp-probe", "raw"])
     ap.add_argument("args", nargs="*")
     ap.add_argument("--mac")
     ap.add_argument("--to", default="ff:ff:ff:ff:ff:ff")
@@ -90,6 +91,8 @@ def main():
     elif a.kind == "dhcp":
         proto, body = (dhcp(int(a.xid, 16), src, a.client_id, 0) if a.xid
                        else dhcp())
+    elif a.kind == "raw":
+        proto, body = int(a.args[0], 16), b"virt raw frame test"
     elif a.kind == "arp-reply":
         proto, body = arp(2, src, a.args[0], a.args[1])
     else:

@@ -57,7 +57,7 @@ static struct virt_bc_cb *virt_bc_cb(struct sk_buff *skb)
 }
 
 /*
- * A child's bucket: its dev_id, unique within the port and handed out
+ * A child's bucket: its id, unique within the port and handed out
  * lowest first, so that the first VIRT_BC_BUCKETS children have one each;
  * past those, children share one. Given when the host made the child:
  * a container can't choose its bucket. The bucket, not the child, is
@@ -65,7 +65,7 @@ static struct virt_bc_cb *virt_bc_cb(struct sk_buff *skb)
  */
 static unsigned int virt_bc_bucket(const struct virt_dev *child)
 {
-	return child->dev->dev_id % VIRT_BC_BUCKETS;
+	return child->id % VIRT_BC_BUCKETS;
 }
 
 /*

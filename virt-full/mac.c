@@ -43,7 +43,8 @@ struct virt_dev *virt_mac_lookup_rcu(struct virt_port *port, const u8 *addr)
  */
 const char *virt_mac_unfit(const struct net_device *parent)
 {
-	if (parent->ieee80211_ptr)
+	/* cfg80211's devtype: ieee80211_ptr exists only with CFG80211. */
+	if (parent->dev.type && !strcmp(parent->dev.type->name, "wlan"))
 		return "A Wi-Fi station receives for its own MAC only: no own-mac on it";
 	if (!(parent->priv_flags & IFF_UNICAST_FLT) &&
 	    !parent->netdev_ops->ndo_set_rx_mode)

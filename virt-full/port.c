@@ -111,7 +111,11 @@ int virt_port_attach(struct virt_dev *child)
 			virt_port_destroy(port);
 		return id;
 	}
-	child->dev->dev_id = id;
+	child->id = id;
+	/* A shared MAC needs the id in the link-local address; an own
+	 * MAC makes the plain EUI-64 one, as on a NIC.
+	 */
+	child->dev->dev_id = child->own_mac ? 0 : id;
 	child->port = port;
 	port->count++;
 	return 0;
@@ -122,7 +126,7 @@ void virt_port_detach(struct virt_dev *child)
 {
 	struct virt_port *port = child->port;
 
-	ida_free(&port->ida, child->dev->dev_id);
+	ida_free(&port->ida, child->id);
 	if (!--port->count)
 		virt_port_destroy(port);
 }

@@ -177,7 +177,7 @@ struct virt_port {
 	 * Written under addrs_lock, read under RCU.
 	 */
 	struct virt_addr __rcu *addr_sole[VIRT_ADDR_FILTER_SIZE];
-	struct ida ida;			/* children's dev_id */
+	struct ida ida;			/* children's id (and dev_id) */
 	struct virt_port_pcpu_stats __percpu *stats;
 	struct nf_hook_ops egress;	/* the parent's output (host.c) */
 	bool egress_on;			/* RTNL */
@@ -210,6 +210,9 @@ struct virt_dev {
 	struct list_head pnode;		/* in port->children or ->mirrors */
 	u32 mode;			/* enum virt_mode, fixed at creation */
 	bool own_mac;			/* a MAC not the parent's; fixed too */
+	u16 id;				/* unique in the port; its dev_id too,
+					 * unless own_mac
+					 */
 	struct hlist_node mnode;	/* in port->macs, if own_mac */
 	struct virt_mtu mtu;		/* its own, if it has one (stacked.h) */
 	bool mirror_tx;			/* a mirror sees the parent's output */
