@@ -4,10 +4,17 @@ what the stack won't send on its own: forged sources, a DHCP discover from
 0.0.0.0, an ARP reply nobody asked for.
 
   frames.py DEV ping SRC DST [--mac SRC_MAC]    an ICMP echo request, IPv4
-  frames.py DEV dhcp                            UDP 0.0.0.0:68 -> 255.255.255.255:67
+  frames.py DEV dhcp [--xid HEX [--client-id ID]]
+                                                UDP 0.0.0.0:68 -> 255.255.255.255:67
   frames.py DEV arp-reply SENDER_IP TARGET_IP   "SENDER_IP is at DEV's MAC", broadcast
   frames.py DEV arp-probe TARGET_IP             who-has TARGET_IP, from 0.0.0.0
   frames.py DEV raw ETHERTYPE                   a payload of an ethertype (hex)
+
+A discover's transaction id is 0x76697274, its client hardware address
+zeros, and it asks for broadcast replies, unless --xid gives the id: then
+its client hardware address is the frame's source MAC and it asks for none
+(the server answers at that MAC and the address it offers), as a real
+client's discover does; --client-id ID adds ID as option 61.
 
 --count N sends each N times. The Ethernet source is DEV's MAC unless
 --mac says otherwise; the destination is broadcast, or --to MAC.
@@ -44,12 +51,15 @@ def ping(src, dst):
     return 0x0800, ipv4(src, dst, 1, icmp)
 
 
-def dhcp():
+def dhcp(xid=0x76697274, chaddr=b"", client_id=None, flags=0x8000):
     # A DHCPDISCOVER's shape: BOOTP request, magic cookie, message type 1.
-    bootp = struct.pack("!BBBBIHH4s4s4s4s16s64s128s", 1, 1, 6, 0, 0x76697274,
-                        0, 0x8000, b"\0" * 4, b"\0" * 4, b"\0" * 4, b"\0" * 4,
-                        b"\0" * 16, b"\0" * 64, b"\0" * 128)
-    bootp += b"\x63\x82\x53\x63" + b"\x35\x01\x01" + b"\xff"
+    bootp = struct.pack("!BBBBIHH4s4s4s4s16s64s128s", 1, 1, 6, 0, xid,
+                        0, flags, b"\0" * 4, b"\0" * 4, b"\0" * 4, b"\0" * 4,
+                        chaddr.ljust(16, b"\0"), b"\0" * 64, b"\0" * 128)
+    bootp += b"\x63\x82\x53\x63" + b"\x35\x01\x01"
+    if client_id:
+        bootp += bytes([61, len(client_id)]) + client_id.encode()
+    bootp += b"\xff"
     udp = struct.pack("!HHHH", 68, 67, 8 + len(bootp), 0) + bootp
     return 0x0800, ipv4("0.0.0.0", "255.255.255.255", 17, udp)
 
@@ -68,6 +78,8 @@ def main():
     ap.add_argument("--mac")
     ap.add_argument("--to", default="ff:ff:ff:ff:ff:ff")
     ap.add_argument("--count", type=int, default=1)
+    ap.add_argument("--xid")
+    ap.add_argument("--client-id")
     a = ap.parse_args()
 
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
@@ -77,7 +89,8 @@ def main():
     if a.kind == "ping":
         proto, body = ping(*a.args)
     elif a.kind == "dhcp":
-        proto, body = dhcp()
+        proto, body = (dhcp(int(a.xid, 16), src, a.client_id, 0) if a.xid
+                       else dhcp())
     elif a.kind == "raw":
         proto, body = int(a.args[0], 16), b"virt raw frame test"
     elif a.kind == "arp-reply":

@@ -661,15 +661,16 @@ C() {
 	shift
 	nsenter -t "$pid" -U -n "$@"
 }
-# container_child CTR CHILD ADDR/LEN: a container CTR with a child CHILD of
-# eth0, handed to it, which its own root brings up with ADDR (an address
-# the container chose: the host doesn't trust the child with it).
+# container_child CTR CHILD [ADDR/LEN]: a container CTR with a child CHILD
+# of eth0, handed to it, which its own root brings up with ADDR (an address
+# the container chose: the host doesn't trust the child with it), or with
+# none (for a DHCP client, or a probe before it takes one).
 container_child() {
 	container_start "$1"
 	child "$2" eth0
 	need ip link set "$2" netns "$1"
 	need C "$1" ip link set lo up
-	need C "$1" ip addr add "$3" dev "$2"
+	[ -z "${3:-}" ] || need C "$1" ip addr add "$3" dev "$2"
 	need C "$1" ip link set "$2" up
 }
 
