@@ -7,7 +7,8 @@
 # it is (virt steers it by that, rx_dhcp). Covered: ISC dhclient in two
 # containers (two leases, each on its child), a unicast renewal, release
 # and a restart that gets the old address back; dhcpcd and busybox udhcpc;
-# the parent's own dhclient beside them; DHCPv6 (dhclient -6). A container
+# two own-MAC children without client ids; the parent's own dhclient
+# beside them; DHCPv6 (dhclient -6) on both kinds. A container
 # that copies a sibling's transaction id gets none of its replies
 # (dhcp_refused; virt only). Clients sharing a MAC, the parent's too, need
 # a client identifier each (dnsmasq knows a client by it, and one without
@@ -20,6 +21,7 @@
 # virt-timeout: 600
 . "${0%/*}/lib.sh"
 
+export IP_LIB_DIR=$VIRT_BUILD/iproute2	# ip's own-mac
 topo_init
 ipv6_off
 need R ip addr add 198.51.100.1/24 dev eth1
@@ -139,6 +141,33 @@ check "... on eth0" sh -c "ip -o addr show dev eth0 | grep -q ' $a0/'"
 is_virt && check_eq "... and get none of the parent's replies (virt2's rx_dhcp)" "$s" \
 	"$(stat_of ctr2 virt2 rx_dhcp)"
 check "the other host reaches the parent at $a0" R ping -c 2 -i 0.2 -W 2 "$a0"
+
+# Children with a MAC of their own need no client id: the server tells
+# them apart by MAC, and its replies come to that MAC (rx_mac). DHCPv6
+# too, on one of them.
+if has_own_mac; then
+	for n in 6 7; do
+		container_start ctr$n
+		child_own virt$n eth0 ctr$n
+		conf own$n
+		check "dhclient without a client id in ctr$n (own MAC) gets a lease" \
+			dhc own$n ctr$n virt$n
+	done
+	a6=$(leased own6) a7=$(leased own7)
+	check "... two different addresses" test -n "$a6" -a -n "$a7" -a "$a6" != "$a7"
+	check "... each on its child" sh -c "ip -n ctr6 -o addr show dev virt6 | grep -q ' $a6/' &&
+		ip -n ctr7 -o addr show dev virt7 | grep -q ' $a7/'"
+	is_virt && check "... steered by MAC (rx_mac), not by id (rx_dhcp)" \
+		test "$(stat_of ctr6 virt6 rx_mac)" -ge 2 -a "$(stat_of ctr6 virt6 rx_dhcp)" = 0
+	need C ctr6 sysctl -qw net.ipv6.conf.virt6.disable_ipv6=0
+	need wait_for 10 sh -c "ip -n ctr6 -6 addr show dev virt6 scope link | grep -q inet6 &&
+		! ip -n ctr6 -6 addr show dev virt6 tentative | grep -q inet6"
+	conf own6v6
+	check "dhclient -6 in ctr6 (own MAC) gets a lease" dhc own6v6 ctr6 virt6 -6
+	check_match "... from 2001:db8:1::/64" "^2001:db8:1::[0-9a-f]+$" "$(leased own6v6)"
+else
+	diag "$CHILD_KIND has no child with a MAC of its own"
+fi
 
 # DHCPv6: replies go to the client's link-local address.
 container_child ctr5 virt5
