@@ -127,6 +127,13 @@ static bool virt_wait_live(const struct virt_wait *w, unsigned long now)
 	return w->kind != VIRT_WAIT_NONE && time_before(now, w->expires);
 }
 
+/* Is @w a live wait for @key of @kind? */
+static bool virt_wait_is(const struct virt_wait *w, u8 kind, __be32 key,
+			 unsigned long now)
+{
+	return w->kind == kind && w->key == key && virt_wait_live(w, now);
+}
+
 /* Keyed: children can't choose ids that crowd one window. */
 static struct virt_wait *virt_wait_slot(struct virt_port *port, u8 kind,
 					__be32 key, unsigned int i)
@@ -375,20 +382,13 @@ struct virt_dev *virt_wait_dhcp_reply(struct virt_port *port,
 	spin_lock(&port->wait_lock);
 	for (i = 0; i < VIRT_WAIT_WINDOW; i++) {
 		w = virt_wait_slot(port, VIRT_WAIT_DHCP, b->xid, i);
-		if (w->kind == VIRT_WAIT_DHCP && w->key == b->xid &&
-		    virt_wait_live(w, now)) {
+		if (virt_wait_is(w, VIRT_WAIT_DHCP, b->xid, now)) {
 			child = w->child;
 			break;
 		}
 	}
 	spin_unlock(&port->wait_lock);
-	if (!child)
-		return NULL;
-	if (unlikely(!netif_running(child->dev))) {
-		virt_stats_inc(child, VIRT_DROP_DOWN);
-		return NULL;
-	}
-	return child;
+	return child && virt_child_up(child) ? child : NULL;
 }
 
 /* A copy of the probe reply @skb, which the parent received, for @child. */
@@ -431,8 +431,7 @@ void virt_wait_probe_reply(struct virt_port *port, struct sk_buff *skb)
 	spin_lock(&port->wait_lock);
 	for (i = 0; i < VIRT_WAIT_WINDOW; i++) {
 		w = virt_wait_slot(port, VIRT_WAIT_PROBE, sip, i);
-		if (w->kind == VIRT_WAIT_PROBE && w->key == sip &&
-		    virt_wait_live(w, now))
+		if (virt_wait_is(w, VIRT_WAIT_PROBE, sip, now))
 			to[n++] = w->child;
 	}
 	spin_unlock(&port->wait_lock);

@@ -224,13 +224,7 @@ static struct virt_dev *virt_rx_own_mac(struct virt_port *port,
 	if (!READ_ONCE(port->own_macs))
 		return NULL;
 	child = virt_mac_lookup_rcu(port, eth_hdr(skb)->h_dest);
-	if (!child)
-		return NULL;
-	if (unlikely(!netif_running(child->dev))) {
-		virt_stats_inc(child, VIRT_DROP_DOWN);
-		return NULL;
-	}
-	return child;
+	return child && virt_child_up(child) ? child : NULL;
 }
 
 /*

@@ -346,6 +346,17 @@ static inline unsigned int virt_mc_hash(const u8 *addr)
 	return hash_32(low, VIRT_MC_FILTER_BITS);
 }
 
+/* Is @child up? A frame for it while down is counted there, and left to
+ * the parent.
+ */
+static inline bool virt_child_up(struct virt_dev *child)
+{
+	if (likely(netif_running(child->dev)))
+		return true;
+	virt_stats_inc(child, VIRT_DROP_DOWN);
+	return false;
+}
+
 /* tx.c APIs: */
 netdev_tx_t virt_start_xmit(struct sk_buff *skb, struct net_device *dev);
 bool virt_xmit_from_child(const struct virt_port *port);
@@ -437,11 +448,7 @@ static inline struct virt_addr *virt_addr_find_rcu(struct virt_port *port,
 		if (!a)
 			return NULL;
 	}
-	if (unlikely(!netif_running(a->child->dev))) {
-		virt_stats_inc(a->child, VIRT_DROP_DOWN);
-		return NULL;
-	}
-	return a;
+	return virt_child_up(a->child) ? a : NULL;
 }
 
 /* The child that holds @ip and is up, or NULL. */
