@@ -4,7 +4,8 @@
 #   make [KDIR=...]     build virt.ko and virt-full/virt_full.ko against KDIR
 #                       (default: the running kernel's headers)
 #   make install        modules_install into /lib/modules/KVER/updates + depmod,
-#                       and the man page virt(4) into MANDIR/man4
+#                       the man page virt(4) into MANDIR/man4, and the CNI
+#                       plugin (make install-cni)
 #   make uninstall      the reverse
 #   make iproute2       iproute2/link_virt.so, so that ip knows the kind's
 #                       options (mode mirror, mirror-tx, forward)
@@ -13,6 +14,11 @@
 #                       and the man page
 #   make dkms-remove    the reverse, for every kernel
 #   make deb            ../virt-dkms_VERSION_all.deb (a DKMS package)
+#   make cni            cni/virt, the CNI plugin (needs libmnl-dev and
+#                       libjansson-dev); make install-cni puts it in CNI_DIR
+#                       (/usr/lib/cni, where Debian's runtimes look; give
+#                       CNI_DIR=/opt/cni/bin for Kubernetes' convention)
+#   make cni-fuzz       cni/fuzz-conf, its parser under libFuzzer, ASan, UBSan
 #   make examples       examples/virt-frames: your own program on a child's
 #                       frames (a TPACKET_V3 ring; see its header)
 #   make clean
@@ -42,6 +48,10 @@ DKMS_SRC := /usr/src/virt-$(VERSION)
 # man/virt.4 goes to $(DESTDIR)$(MANDIR)/man4 (the .deb's to /usr/share/man).
 MANDIR ?= /usr/local/share/man
 MODDIR := /lib/modules/$(KVER)/updates
+CNI_DIR ?= /usr/lib/cni
+CNI_OUT ?= cni
+CNI_SRCS := cni/main.c cni/conf.c cni/ipam.c cni/nl.c cni/result.c
+CNI_WARN := -Wall -Wextra -Wno-unused-parameter
 # The Debian kernel of this host's own release that check-install tests
 # (DKMS needs its headers usable here): Debian 13's on trixie, else 12's.
 HOST_KERNEL := $(shell . /etc/os-release 2>/dev/null; \
@@ -59,12 +69,12 @@ install: modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates \
 		INSTALL_MOD_PATH=$(DESTDIR) modules_install
 	[ -n "$(DESTDIR)" ] || depmod -a $(KVER)
-	$(MAKE) install-man
+	$(MAKE) install-man install-cni
 
 # Where modules_install put them (virt-full/ kept or not, compressed or not);
 # not updates/dkms/, which is DKMS's. The man page is shared with
 # dkms-install: whichever of the two is removed first takes it.
-uninstall: uninstall-man
+uninstall: uninstall-man uninstall-cni
 	rm -f $(DESTDIR)$(MODDIR)/virt.ko* $(DESTDIR)$(MODDIR)/virt_full.ko* \
 		$(DESTDIR)$(MODDIR)/virt-full/virt_full.ko*
 	rmdir $(DESTDIR)$(MODDIR)/virt-full 2>/dev/null || true
@@ -83,6 +93,24 @@ iproute2/link_virt.so: iproute2/link_virt.c virt-full/uapi.h
 
 install-iproute2: iproute2/link_virt.so
 	install -D -m 0644 $< $(DESTDIR)$(IP_LIB_DIR)/link_virt.so
+
+cni: $(CNI_OUT)/virt
+
+$(CNI_OUT)/virt: $(CNI_SRCS) cni/cni.h virt-full/uapi.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) -O2 $(CNI_WARN) $(LDFLAGS) -o $@ $(CNI_SRCS) \
+		-lmnl -ljansson
+
+install-cni: $(CNI_OUT)/virt
+	install -D -m 0755 $< $(DESTDIR)$(CNI_DIR)/virt
+
+uninstall-cni:
+	rm -f $(DESTDIR)$(CNI_DIR)/virt
+
+cni-fuzz: $(CNI_OUT)/fuzz-conf
+
+$(CNI_OUT)/fuzz-conf: cni/fuzz-conf.c cni/conf.c cni/cni.h
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CNI_WARN) -o $@ \
+		cni/fuzz-conf.c cni/conf.c -ljansson
 
 examples: examples/virt-frames
 
@@ -129,7 +157,8 @@ clean:
 	rm -rf *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers \
 		virt-full/*.o virt-full/*.ko virt-full/*.mod virt-full/*.mod.c \
 		virt-full/.*.cmd virt-full/modules.order .tmp_versions \
-		iproute2/link_virt.so examples/virt-frames
+		iproute2/link_virt.so examples/virt-frames cni/virt cni/fuzz-conf
 
 .PHONY: all modules install uninstall install-man uninstall-man iproute2 install-iproute2 examples \
+	cni install-cni uninstall-cni cni-fuzz \
 	dkms-install dkms-remove deb check check-debug check-matrix check-install lint bench demo clean
