@@ -674,6 +674,44 @@ container_child() {
 	need C "$1" ip link set "$2" up
 }
 
+# --- CNI ------------------------------------------------------------------
+
+# The CNI plugin of the kind under test: virt's (built with the modules),
+# or the reference ipvlan (l2) or macvlan (bridge) of Debian's
+# containernetworking-plugins, whose IPAM plugins (host-local, static,
+# dhcp) all three delegate to, as a runtime finds them in CNI_PATH.
+export CNI_PATH=$VIRT_BUILD/cni:/usr/lib/cni
+cni_plugin() { is_virt && echo "$VIRT_BUILD/cni/virt" || echo "/usr/lib/cni/$CHILD_KIND"; }
+cni_type() {
+	case $CHILD_KIND in
+	ipvlan)  echo '"type": "ipvlan", "mode": "l2"' ;;
+	macvlan) echo '"type": "macvlan", "mode": "bridge"' ;;
+	*)       echo '"type": "virt"' ;;
+	esac
+}
+# cni_conf NAME IPAM [MORE]: a network configuration (cniVersion 1.0.0) of
+# the kind, master eth0, with IPAM (a JSON object) and MORE keys.
+cni_conf() {
+	printf '{"cniVersion": "1.0.0", "name": "%s", %s, "master": "eth0", "ipam": %s%s}\n' \
+		"$1" "$(cni_type)" "$2" "${3:+, $3}"
+}
+# cni CMD NETNS-PATH IFNAME CONF [ID]: the plugin, run as a runtime runs
+# it (CONF on stdin, container id ID, a minute at most), its stdout left in
+# $T_TMP/cni.out; returns its exit status, and prints what it said where
+# that isn't 0.
+cni() {
+	CNI_COMMAND=$1 CNI_CONTAINERID=${5:-id-${2##*/}} CNI_NETNS=$2 CNI_IFNAME=$3 \
+		timeout 60 "$(cni_plugin)" <<<"$4" >"$T_TMP/cni.out" 2>"$T_TMP/cni.err" ||
+		{ local rc=$?; cat "$T_TMP/cni.out" "$T_TMP/cni.err"; return $rc; }
+}
+# jget FILE EXPR: EXPR (Python, over the JSON in FILE as d) printed;
+# nothing, and failure, where FILE or EXPR has none.
+jget() {
+	python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@" 2>/dev/null
+}
+# cni_leases NAME: the addresses host-local has allocated on network NAME.
+cni_leases() { find "/var/lib/cni/networks/$1" -name '[0-9]*' -printf '%f\n' 2>/dev/null | sort | tr '\n' ' '; }
+
 # --- stress -----------------------------------------------------------------
 
 # scaled FULL SHORT: FULL under VIRT_STRESS=full (make check-debug), else

@@ -44,6 +44,12 @@ build_modules() {
 	gcc -O2 -Wall -Wextra -Wno-unused-parameter -Werror -shared -fPIC \
 		-o "$out/iproute2/link_virt.so" "$VIRT_SRC/iproute2/link_virt.c" ||
 		die "building iproute2/link_virt.so failed"
+	# So does the CNI plugin, and its parser's fuzzer (tests/cni.sh).
+	# Into $out, not the checkout: builds for two kernels may run at once.
+	mkdir -p "$out/cni"
+	make -s -C "$VIRT_SRC" CNI_OUT="$out/cni" \
+		CNI_WARN="-Wall -Wextra -Wno-unused-parameter -Werror" \
+		"$out/cni/virt" "$out/cni/fuzz-conf" || die "building the CNI plugin failed"
 	echo "$out"
 }
 
@@ -57,7 +63,7 @@ build_modroot() {
 	img=$(kernel_dir "$abi")/root/lib/modules/$abi
 	mods=$out/modroot/lib/modules/$abi
 	mkdir -p "$mods/updates"
-	if [ -d "$img/kernel" ]; then ln -s "$img/kernel" "$mods/kernel"; fi
+	if [ -d "$img/kernel" ]; then ln -sfn "$img/kernel" "$mods/kernel"; fi
 	find "$out" -path "$out/modroot" -prune -o -name '*.ko' -print |
 		xargs cp -t "$mods/updates/"
 	# What the kernel's package says about its built-in modules (sid

@@ -16,6 +16,8 @@ VIRT_HOST_PKGS=(
 	qemu-system-x86 busybox-static cpio xz-utils zstd kmod procps
 	iproute2 iputils-ping net-tools ethtool tcpdump iperf3 bridge-utils nftables
 	wireguard-tools dnsmasq-base isc-dhcp-client dhcpcd-base udhcpc iputils-arping
+	libmnl-dev libjansson-dev clang libclang-rt-dev
+	podman containernetworking-plugins
 	python3 python3-scapy perl make gcc build-essential bc flex bison libelf-dev
 	sparse linux-source-6.12 dpkg-dev debootstrap
 	dkms dh-dkms debhelper fakeroot lintian python3-matplotlib mandoc man-db
