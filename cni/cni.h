@@ -85,6 +85,7 @@ struct cni_conf {
 	struct virt_allow_prefix allow[VIRT_ALLOW_MAX_PREFIXES];
 	int n_allow;
 	const char *ipam_type;		/* NULL: no IPAM */
+	json_t *dns;			/* the configuration's, for the result */
 	json_t *prev_result;
 };
 
@@ -100,7 +101,8 @@ int cni_parse_prefix(const char *s, struct cni_prefix *p);
 
 char *cni_read_all(int fd, size_t *len);
 int ipam_exec(const char *type, const char *command, const char *conf,
-	      size_t len, struct cni_result *res, struct cni_err *err);
+	      size_t len, struct cni_result *res, bool *allocated,
+	      struct cni_err *err);
 
 /* A link as rtnetlink reports it. */
 struct nl_link {
@@ -118,13 +120,16 @@ int nl_link_get(struct nl *nl, const char *name, struct nl_link *link,
 		struct cni_err *err);
 int nl_default_oif(struct nl *nl, struct cni_err *err);
 int nl_virt_add(struct nl *nl, const struct cni_conf *conf, int parent,
-		int netns_fd, const char *ifname, struct cni_err *err);
+		int netns_fd, const char *ifname,
+		const struct virt_allow_prefix *allow, int n_allow,
+		struct cni_err *err);
 int nl_virt_allow(struct nl *nl, int index, const struct virt_allow_prefix *p,
 		  int n, struct cni_err *err);
 int nl_link_rename(struct nl *nl, int index, const char *name,
 		   struct cni_err *err);
 int nl_link_up(struct nl *nl, int index, struct cni_err *err);
-int nl_link_del(struct nl *nl, int index, struct cni_err *err);
+int nl_link_del(struct nl *nl, int index, const char *name,
+		struct cni_err *err);
 int nl_addr_add(struct nl *nl, int index, const struct cni_prefix *p,
 		struct cni_err *err);
 int nl_addr_has(struct nl *nl, int index, const struct cni_prefix *p,

@@ -54,8 +54,9 @@ int cni_parse_prefix(const char *s, struct cni_prefix *p)
 	memset(p, 0, sizeof(*p));
 	if (inet_pton(AF_INET, buf, p->addr) == 1)
 		p->family = AF_INET;
-	else if (inet_pton(AF_INET6, buf, p->addr) == 1)
-		p->family = AF_INET6;
+	else if (inet_pton(AF_INET6, buf, p->addr) == 1 &&
+		 !IN6_IS_ADDR_V4MAPPED((struct in6_addr *)p->addr))
+		p->family = AF_INET6;	/* v4-mapped: the module's IPv4 */
 	else
 		return -1;
 	errno = 0;
@@ -107,22 +108,21 @@ static const char *opt_str(json_t *obj, const char *key, struct cni_err *err,
 static int parse_version(struct cni_conf *conf, struct cni_err *err)
 {
 	bool bad = false;
+	const char *v = opt_str(conf->root, "cniVersion", err, &bad);
 	int i;
 
-	conf->version = opt_str(conf->root, "cniVersion", err, &bad);
 	if (bad)
 		return -1;
-	if (!conf->version)
+	if (!v)
 		return cni_fail(err, CNI_ERR_VERSION, "cniVersion: missing");
 	for (i = 0; cni_versions[i]; i++)
-		if (!strcmp(conf->version, cni_versions[i]))
+		if (!strcmp(v, cni_versions[i])) {
+			conf->version = cni_versions[i];
 			return 0;
-	cni_fail(err, CNI_ERR_VERSION,
-		 "cniVersion: %.64s is not supported", conf->version);
+		}
+	cni_fail(err, CNI_ERR_VERSION, "cniVersion: %.64s is not supported", v);
 	snprintf(err->details, sizeof(err->details),
 		 "supported: 0.3.0 0.3.1 0.4.0 1.0.0");
-	/* Errors are written in a version the runtime can read. */
-	conf->version = "1.0.0";
 	return -1;
 }
 
@@ -298,6 +298,7 @@ int cni_conf_parse(const char *buf, size_t len, struct cni_conf *conf,
 	conf->forward = opt_bool(conf->root, "forward", false, err, &bad);
 	conf->prev_result = opt(conf->root, "prevResult", JSON_OBJECT,
 				"an object", err, &bad);
+	conf->dns = opt(conf->root, "dns", JSON_OBJECT, "an object", err, &bad);
 	if (bad || parse_master(conf, err) || parse_mtu(conf, err) ||
 	    parse_mode(conf, err) || parse_mac(conf, err) ||
 	    parse_allow(conf, err) || parse_ipam(conf, err))
@@ -305,6 +306,8 @@ int cni_conf_parse(const char *buf, size_t len, struct cni_conf *conf,
 	if (conf->mode == VIRT_MODE_MIRROR && conf->own_mac)
 		return cni_fail(err, CNI_ERR_CONFIG,
 				"ownMac: a mirror has the parent's MAC");
+	if (conf->mode == VIRT_MODE_MIRROR && conf->has_allow)
+		return cni_fail(err, CNI_ERR_CONFIG, "allow: for mode normal only");
 	if (conf->mode == VIRT_MODE_NORMAL && (conf->mirror_tx || conf->forward))
 		return cni_fail(err, CNI_ERR_CONFIG,
 				"mirrorTx, forward: for mode mirror only");

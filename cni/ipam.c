@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "cni.h"
@@ -21,6 +22,7 @@ static int find_plugin(const char *type, char *path, size_t size,
 		       struct cni_err *err)
 {
 	const char *dirs = getenv("CNI_PATH"), *p, *end;
+	struct stat st;
 
 	if (!dirs || !*dirs)
 		return cni_fail(err, CNI_ERR_ENV, "CNI_PATH: missing");
@@ -29,7 +31,8 @@ static int find_plugin(const char *type, char *path, size_t size,
 		if (end == p)
 			continue;
 		if ((size_t)snprintf(path, size, "%.*s/%s", (int)(end - p), p,
-				     type) < size && !access(path, X_OK))
+				     type) < size && !stat(path, &st) &&
+		    S_ISREG(st.st_mode) && !access(path, X_OK))
 			return 0;
 	}
 	return cni_fail(err, CNI_ERR_CONFIG,
@@ -76,12 +79,23 @@ static int run(const char *path, const char *conf, size_t len, char **out,
 	size_t off = 0;
 	ssize_t w;
 
-	if (pipe2(in, O_CLOEXEC) || pipe2(res, O_CLOEXEC))
+	if (pipe2(in, O_CLOEXEC))
 		return cni_fail(err, CNI_ERR_IO, "pipe: %s", strerror(errno));
+	if (pipe2(res, O_CLOEXEC)) {
+		close(in[0]);
+		close(in[1]);
+		return cni_fail(err, CNI_ERR_IO, "pipe: %s", strerror(errno));
+	}
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		close(in[0]);
+		close(in[1]);
+		close(res[0]);
+		close(res[1]);
 		return cni_fail(err, CNI_ERR_IO, "fork: %s", strerror(errno));
+	}
 	if (!pid) {
+		signal(SIGPIPE, SIG_DFL);
 		if (dup2(in[0], 0) < 0 || dup2(res[1], 1) < 0)
 			_exit(127);
 		execl(path, path, (char *)NULL);
@@ -102,8 +116,14 @@ static int run(const char *path, const char *conf, size_t len, char **out,
 	close(in[1]);
 	*out = cni_read_all(res[0], out_len);
 	close(res[0]);
-	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
-		;
+	*status = -1;
+	while (waitpid(pid, status, 0) < 0)
+		if (errno != EINTR) {
+			free(*out);
+			*out = NULL;
+			return cni_fail(err, CNI_ERR_IO, "waitpid: %s",
+					strerror(errno));
+		}
 	if (!*out)
 		return cni_fail(err, CNI_ERR_IO, "%s: unreadable output", path);
 	return 0;
@@ -118,8 +138,10 @@ static int ipam_error(const char *type, const char *out, size_t len,
 	msg = json_object_get(e, "msg");
 	code = json_object_get(e, "code");
 	details = json_object_get(e, "details");
-	cni_fail(err, json_is_integer(code) ? (int)json_integer_value(code) :
-		 CNI_ERR_PLUGIN, "ipam %s: %s", type,
+	cni_fail(err, json_is_integer(code) && json_integer_value(code) > 0 &&
+		 json_integer_value(code) < 1000 ?
+		 (int)json_integer_value(code) : CNI_ERR_PLUGIN,
+		 "ipam %s: %s", type,
 		 json_is_string(msg) ? json_string_value(msg) :
 		 WIFEXITED(status) ? "failed" : "killed");
 	if (json_is_string(details))
@@ -130,12 +152,17 @@ static int ipam_error(const char *type, const char *out, size_t len,
 	return -1;
 }
 
-/* ADD and CHECK fill @res from the result (ADD's); DEL needs none. */
+/*
+ * ADD fills @res from the result, and sets @allocated once the plugin has
+ * succeeded, whatever we make of its result: then there is something to
+ * undo. CHECK and DEL need neither.
+ */
 int ipam_exec(const char *type, const char *command, const char *conf,
-	      size_t len, struct cni_result *res, struct cni_err *err)
+	      size_t len, struct cni_result *res, bool *allocated,
+	      struct cni_err *err)
 {
-	char path[4096], *out;
-	size_t out_len;
+	char path[4096], *out = NULL;
+	size_t out_len = 0;
 	json_t *r;
 	int status, ret;
 
@@ -148,14 +175,14 @@ int ipam_exec(const char *type, const char *command, const char *conf,
 		free(out);
 		return -1;
 	}
+	if (allocated)
+		*allocated = true;
 	if (!res) {
 		free(out);
 		return 0;
 	}
 	r = json_loadb(out, out_len, 0, NULL);
 	free(out);
-	if (!r && strcmp(command, "ADD"))
-		return 0;	/* CHECK prints nothing on success */
 	ret = cni_result_parse(r, "the IPAM result", NULL, res, err);
 	json_decref(r);
 	return ret;

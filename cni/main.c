@@ -20,8 +20,11 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <linux/magic.h>
 #include <linux/nsfs.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 
 #include "cni.h"
 
@@ -59,10 +62,16 @@ static int env_read(struct cni_env *e, struct cni_err *err)
 	return 0;
 }
 
-/* The namespace at CNI_NETNS; -1 with errno ENOENT where there is none. */
+/*
+ * The namespace at CNI_NETNS; -1 with errno ENOENT where there is none,
+ * EINVAL where it is something else. Never our own: a runtime's mix-up
+ * must not put a container's interface, or take one away, on the host.
+ */
 static int netns_open(const char *path, struct cni_err *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct stat st, self;
+	struct statfs sfs;
 
 	if (fd < 0) {
 		int saved = errno;
@@ -71,11 +80,20 @@ static int netns_open(const char *path, struct cni_err *err)
 		errno = saved;
 		return -1;
 	}
-	if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
+	/* nsfs first: the ioctl must not reach whatever device @path is */
+	if (fstatfs(fd, &sfs) || sfs.f_type != NSFS_MAGIC ||
+	    ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
 		close(fd);
 		errno = EINVAL;
 		return cni_fail(err, CNI_ERR_ENV,
 				"CNI_NETNS: not a network namespace");
+	}
+	if (!fstat(fd, &st) && !stat("/proc/self/ns/net", &self) &&
+	    st.st_dev == self.st_dev && st.st_ino == self.st_ino) {
+		close(fd);
+		errno = EINVAL;
+		return cni_fail(err, CNI_ERR_ENV,
+				"CNI_NETNS: the plugin's own namespace");
 	}
 	return fd;
 }
@@ -135,7 +153,8 @@ static int apply(struct nl *ctr, int index, const struct cni_result *res,
 
 /*
  * What the child may hold: the configuration's "allow", else the addresses
- * IPAM gave it, each alone. A container's root can then add no other.
+ * IPAM gave it, each alone. A container's root can then add no other. It
+ * is set before the addresses go on (the module refuses any outside it).
  */
 static int allow(struct nl *ctr, int index, const struct cni_conf *conf,
 		 const struct cni_result *res, struct cni_err *err)
@@ -143,13 +162,11 @@ static int allow(struct nl *ctr, int index, const struct cni_conf *conf,
 	struct virt_allow_prefix list[CNI_MAX_IPS] = {};
 	int i;
 
-	if (conf->mode != VIRT_MODE_NORMAL)
+	if (conf->mode != VIRT_MODE_NORMAL || (!conf->has_allow && !conf->ipam_type))
 		return 0;
 	if (conf->has_allow)
 		return nl_virt_allow(ctr, index, conf->allow, conf->n_allow,
 				     err);
-	if (!res->n_ips)
-		return 0;
 	for (i = 0; i < res->n_ips; i++) {
 		const struct cni_prefix *p = &res->ips[i].addr;
 
@@ -163,6 +180,18 @@ static int allow(struct nl *ctr, int index, const struct cni_conf *conf,
 		list[i].len = 128;
 	}
 	return nl_virt_allow(ctr, index, list, res->n_ips, err);
+}
+
+/*
+ * Until IPAM has answered, a child that will have a list may hold nothing
+ * (::/128, which no one holds): it is up before, for the dhcp daemon.
+ */
+static const struct virt_allow_prefix allow_none[1];
+
+static int allow_at_creation(const struct cni_conf *conf)
+{
+	return conf->mode == VIRT_MODE_NORMAL &&
+	       (conf->has_allow || conf->ipam_type) ? 1 : -1;
 }
 
 static int cmd_add(const struct cni_env *e, const struct cni_conf *conf,
@@ -194,9 +223,17 @@ static int cmd_add(const struct cni_env *e, const struct cni_conf *conf,
 	 * caller's namespace, where CNI_IFNAME (eth0) may well exist.
 	 */
 	snprintf(tmp, sizeof(tmp), "virt%08lx", random() & 0xffffffffUL);
-	if (nl_virt_add(host, conf, parent, fd, tmp, err) ||
-	    nl_link_get(ctr, tmp, &link, err))
+	if (nl_virt_add(host, conf, parent, fd, tmp, allow_none,
+			allow_at_creation(conf), err))
 		goto out;
+	if (nl_link_get(ctr, tmp, &link, err))
+		goto undo;
+	/* the container's processes may run already: is it still ours? */
+	if (strcmp(link.kind, "virt") || link.parent != parent) {
+		cni_fail(err, CNI_ERR_PLUGIN, "%s: not the link made", tmp);
+		link.index = 0;
+		goto out;
+	}
 	if (nl_link_rename(ctr, link.index, e->ifname, err)) {
 		if (errno == EEXIST)
 			cni_fail(err, CNI_ERR_PLUGIN,
@@ -206,23 +243,32 @@ static int cmd_add(const struct cni_env *e, const struct cni_conf *conf,
 	}
 	if (nl_link_up(ctr, link.index, err))
 		goto undo;
-	if (conf->ipam_type) {
-		if (ipam_exec(conf->ipam_type, "ADD", e->stdin_data,
-			      e->stdin_len, &res, err))
-			goto undo;
-		allocated = true;
-	}
-	if (apply(ctr, link.index, &res, err) ||
-	    allow(ctr, link.index, conf, &res, err))
+	if (conf->ipam_type &&
+	    ipam_exec(conf->ipam_type, "ADD", e->stdin_data, e->stdin_len,
+		      &res, &allocated, err))
 		goto undo;
-	ret = result_print(conf->version, e->ifname, e->netns, &link, &res);
-	goto out;
+	if (conf->ipam_type && !res.n_ips) {
+		cni_fail(err, CNI_ERR_PLUGIN, "ipam %s: no address",
+			 conf->ipam_type);
+		goto undo;
+	}
+	if (allow(ctr, link.index, conf, &res, err) ||
+	    apply(ctr, link.index, &res, err))
+		goto undo;
+	if (conf->dns) {
+		json_decref(res.dns);
+		res.dns = json_incref(conf->dns);
+	}
+	if (!result_print(conf->version, e->ifname, e->netns, &link, &res)) {
+		ret = 0;
+		goto out;
+	}
+	cni_fail(err, CNI_ERR_IO, "stdout: %s", strerror(errno));
 undo:
 	if (allocated)
 		ipam_exec(conf->ipam_type, "DEL", e->stdin_data, e->stdin_len,
-			  NULL, &undo);
-	if (link.index)
-		nl_link_del(ctr, link.index, &undo);
+			  NULL, NULL, &undo);
+	nl_link_del(ctr, link.index, tmp, &undo);
 out:
 	cni_result_free(&res);
 	nl_close(ctr);
@@ -241,7 +287,7 @@ static int cmd_del(const struct cni_env *e, const struct cni_conf *conf,
 
 	if (conf->ipam_type &&
 	    ipam_exec(conf->ipam_type, "DEL", e->stdin_data, e->stdin_len,
-		      NULL, err))
+		      NULL, NULL, err))
 		return -1;
 	if (!e->netns || !*e->netns)
 		return 0;
@@ -260,7 +306,7 @@ static int cmd_del(const struct cni_env *e, const struct cni_conf *conf,
 		fprintf(stderr, "virt: %s is a %s link, left alone\n",
 			e->ifname, link.kind[0] ? link.kind : "non-virt");
 	else
-		ret = nl_link_del(ctr, link.index, err);
+		ret = nl_link_del(ctr, link.index, NULL, err);
 	nl_close(ctr);
 	close(fd);
 	return ret;
@@ -333,6 +379,9 @@ static int cmd_check(const struct cni_env *e, const struct cni_conf *conf,
 	struct nl_link link;
 	int fd, ret = -1;
 
+	if (strcmp(conf->version, "0.4.0") < 0)
+		return cni_fail(err, CNI_ERR_VERSION,
+				"cniVersion: %s has no CHECK", conf->version);
 	if (!conf->prev_result)
 		return cni_fail(err, CNI_ERR_CONFIG, "prevResult: missing");
 	if (cni_result_parse(conf->prev_result, "prevResult", e->ifname, &prev,
@@ -343,7 +392,7 @@ static int cmd_check(const struct cni_env *e, const struct cni_conf *conf,
 		goto out_res;
 	if (conf->ipam_type &&
 	    ipam_exec(conf->ipam_type, "CHECK", e->stdin_data, e->stdin_len,
-		      NULL, err))
+		      NULL, NULL, err))
 		goto out;
 	host = nl_open(-1, err);
 	ctr = host ? nl_open(fd, err) : NULL;

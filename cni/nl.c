@@ -37,13 +37,14 @@ struct nl *nl_open(int netns_fd, struct cni_err *err)
 	if (netns_fd >= 0) {
 		home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 		if (home < 0 || setns(netns_fd, CLONE_NEWNET)) {
-			cni_fail(err, CNI_ERR_CONTAINER,
+			cni_fail(err, CNI_ERR_PLUGIN,
 				 "cannot enter the namespace: %s",
 				 strerror(errno));
 			goto fail;
 		}
 	}
-	nl->sk = mnl_socket_open(NETLINK_ROUTE);
+	/* not inherited by the IPAM plugin */
+	nl->sk = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 	saved = errno;
 	if (home >= 0 && setns(home, CLONE_NEWNET)) {
 		/* in the wrong namespace from here on: stop */
@@ -94,9 +95,14 @@ static int nl_error(const struct nlmsghdr *nlh, const char *what,
 {
 	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 	const char *msg = NULL;
+	unsigned int off = sizeof(*e);
 
-	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS)
-		mnl_attr_parse(nlh, sizeof(*e), extack_attr, &msg);
+	/* the request comes back too, unless the kernel capped it */
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	if ((nlh->nlmsg_flags & NLM_F_ACK_TLVS) &&
+	    mnl_nlmsg_get_payload_len(nlh) >= off)
+		mnl_attr_parse(nlh, off, extack_attr, &msg);
 	errno = -e->error;
 	cni_fail(err, CNI_ERR_PLUGIN, "%s: %s%s%s", what, strerror(errno),
 		 msg ? ": " : "", msg ? msg : "");
@@ -128,6 +134,7 @@ static int nl_talk(struct nl *nl, struct nlmsghdr *req, mnl_cb_t cb,
 					strerror(errno));
 		if (mnl_nlmsg_ok(h, n) && h->nlmsg_type == NLMSG_ERROR &&
 		    h->nlmsg_seq == seq &&
+		    mnl_nlmsg_get_payload_len(h) >= sizeof(struct nlmsgerr) &&
 		    ((struct nlmsgerr *)mnl_nlmsg_get_payload(h))->error)
 			return nl_error(h, what, err);
 		ret = mnl_cb_run(nl->buf, n, seq, nl->portid, cb, data);
@@ -158,6 +165,16 @@ static int link_attr(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
+static int linkinfo_attr(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(a);
+
+	if (type <= IFLA_INFO_MAX)
+		tb[type] = a;
+	return MNL_CB_OK;
+}
+
 static int link_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
@@ -174,9 +191,9 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == 6)
 		memcpy(link->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), 6);
 	if (tb[IFLA_LINKINFO]) {
-		mnl_attr_parse_nested(tb[IFLA_LINKINFO], link_attr, info);
+		mnl_attr_parse_nested(tb[IFLA_LINKINFO], linkinfo_attr, info);
 		if (info[IFLA_INFO_KIND] &&
-		    !mnl_attr_validate(info[IFLA_INFO_KIND], MNL_TYPE_STRING))
+		    !mnl_attr_validate(info[IFLA_INFO_KIND], MNL_TYPE_NUL_STRING))
 			snprintf(link->kind, sizeof(link->kind), "%s",
 				 mnl_attr_get_str(info[IFLA_INFO_KIND]));
 	}
@@ -280,8 +297,22 @@ static int ack_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+static void put_allow(struct nlmsghdr *nlh, const struct virt_allow_prefix *p,
+		      int n)
+{
+	struct nlattr *allow = mnl_attr_nest_start(nlh, IFLA_VIRT_ALLOW);
+	int i;
+
+	for (i = 0; i < n; i++)
+		mnl_attr_put(nlh, IFLA_VIRT_ALLOW_PREFIX, sizeof(p[i]), &p[i]);
+	mnl_attr_nest_end(nlh, allow);
+}
+
+/* With @n_allow >= 0, an allow list from the start (empty: none). */
 int nl_virt_add(struct nl *nl, const struct cni_conf *conf, int parent,
-		int netns_fd, const char *ifname, struct cni_err *err)
+		int netns_fd, const char *ifname,
+		const struct virt_allow_prefix *allow, int n_allow,
+		struct cni_err *err)
 {
 	struct nlmsghdr *nlh = nl_req(nl, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
@@ -303,6 +334,8 @@ int nl_virt_add(struct nl *nl, const struct cni_conf *conf, int parent,
 		mnl_attr_put_u8(nlh, IFLA_VIRT_SPOOFCHK, conf->spoofchk);
 		if (conf->own_mac)
 			mnl_attr_put_u8(nlh, IFLA_VIRT_OWN_MAC, 1);
+		if (n_allow >= 0)
+			put_allow(nlh, allow, n_allow);
 	} else {
 		mnl_attr_put_u8(nlh, IFLA_VIRT_MIRROR_TX, conf->mirror_tx);
 		mnl_attr_put_u8(nlh, IFLA_VIRT_FORWARD, conf->forward);
@@ -317,18 +350,14 @@ int nl_virt_allow(struct nl *nl, int index, const struct virt_allow_prefix *p,
 {
 	struct nlmsghdr *nlh = nl_req(nl, RTM_NEWLINK, 0);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	struct nlattr *info, *data, *allow;
-	int i;
+	struct nlattr *info, *data;
 
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = index;
 	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "virt");
 	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-	allow = mnl_attr_nest_start(nlh, IFLA_VIRT_ALLOW);
-	for (i = 0; i < n; i++)
-		mnl_attr_put(nlh, IFLA_VIRT_ALLOW_PREFIX, sizeof(p[i]), &p[i]);
-	mnl_attr_nest_end(nlh, allow);
+	put_allow(nlh, p, n);
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, info);
 	return nl_talk(nl, nlh, ack_cb, NULL, "setting the allow list", err);
@@ -358,13 +387,17 @@ int nl_link_up(struct nl *nl, int index, struct cni_err *err)
 	return nl_talk(nl, nlh, ack_cb, NULL, "setting the link up", err);
 }
 
-int nl_link_del(struct nl *nl, int index, struct cni_err *err)
+/* By @index, or by @name where that is 0. */
+int nl_link_del(struct nl *nl, int index, const char *name,
+		struct cni_err *err)
 {
 	struct nlmsghdr *nlh = nl_req(nl, RTM_DELLINK, 0);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = index;
+	if (!index)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	return nl_talk(nl, nlh, ack_cb, NULL, "deleting the link", err);
 }
 
@@ -390,6 +423,20 @@ int nl_addr_add(struct nl *nl, int index, const struct cni_prefix *p,
 		ifa->ifa_flags = IFA_F_NODAD;
 	mnl_attr_put(nlh, IFA_LOCAL, addr_len(p->family), p->addr);
 	mnl_attr_put(nlh, IFA_ADDRESS, addr_len(p->family), p->addr);
+	if (p->family == AF_INET && p->len < 31) {
+		unsigned char bcast[4];
+		int i;
+
+		/* as ip addr add ... brd +, and the reference plugins */
+		for (i = 0; i < 4; i++) {
+			int bits = p->len - 8 * i;
+			unsigned char mask = bits >= 8 ? 0xff :
+					     bits <= 0 ? 0 : 0xff << (8 - bits);
+
+			bcast[i] = p->addr[i] | (unsigned char)~mask;
+		}
+		mnl_attr_put(nlh, IFA_BROADCAST, 4, bcast);
+	}
 	return nl_talk(nl, nlh, ack_cb, NULL, "adding an address", err);
 }
 
@@ -444,7 +491,8 @@ int nl_addr_has(struct nl *nl, int index, const struct cni_prefix *p,
 int nl_route_add(struct nl *nl, int index, const struct cni_route *r,
 		 struct cni_err *err)
 {
-	struct nlmsghdr *nlh = nl_req(nl, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+	/* a route IPAM gives twice, or the kernel's own, is no error */
+	struct nlmsghdr *nlh = nl_req(nl, RTM_NEWROUTE, NLM_F_CREATE);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 
 	rtm->rtm_family = r->dst.family;

@@ -709,6 +709,8 @@ cni() {
 jget() {
 	python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@" 2>/dev/null
 }
+# rx TEXT: TEXT as an extended regex that matches it alone.
+rx() { sed 's/[][\\.*^$+?(){}|]/\\&/g' <<<"$1"; }
 # cni_leases NAME: the addresses host-local has allocated on network NAME.
 cni_leases() { find "/var/lib/cni/networks/$1" -name '[0-9]*' -printf '%f\n' 2>/dev/null | sort | tr '\n' ' '; }
 
