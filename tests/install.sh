@@ -1,7 +1,9 @@
 #!/bin/bash
 # Installing the way users do, in the guest's overlay: "make install" and
 # the boot files of examples/, "make install-iproute2", "make dkms-install"
-# from the sources, and the virt-dkms .deb (built here, lintian clean).
+# from the sources, and the virt-dkms and virt-cni .debs (built here,
+# lintian clean); make install and the virt-cni .deb put the CNI plugin
+# where Debian's runtimes look (/usr/lib/cni/virt), and it answers VERSION.
 # Each has the modules built for the running kernel; modprobe then finds
 # them, the rtnl alias loads virt_full on demand, a child answers; each
 # puts the man page virt(4) where man finds it, and it renders without a
@@ -27,7 +29,13 @@ kver=$(uname -r)
 src=$T_TMP/virt
 need ln -sfn "$VIRT_KDIR" "/lib/modules/$kver/build"
 need mkdir -p "$src"
-need cp -r Kbuild Makefile dkms.conf compat.h stacked.h virt.c virt-full debian iproute2 man "$src/"
+need cp -r Kbuild Makefile dkms.conf compat.h stacked.h virt.c virt-full debian iproute2 man cni "$src/"
+need rm -f "$src/cni/virt" "$src/cni/fuzz-conf"
+# cni_plugin NAME: NAME put the CNI plugin where podman looks, and it runs.
+cni_plugin() {
+	check_match "$1: /usr/lib/cni/virt answers VERSION" '"1\.0\.0"' \
+		"$(CNI_COMMAND=VERSION /usr/lib/cni/virt </dev/null 2>&1)"
+}
 # unfind: only what the method under test installs may be found, not the
 # suite's own build (in updates/ too).
 unfind() {
@@ -69,6 +77,7 @@ man_gone() { check_fails "$1: man 4 virt finds no page" env -u MANPATH man -w 4 
 # make install: into updates/, where modprobe looks first.
 check "make install" make -C "$src" install KDIR="$VIRT_KDIR"
 manpage "make install" /usr/local/share/man/man4/virt.4
+cni_plugin "make install"
 # The boot files of examples/: what systemd-modules-load does with
 # modules-load.d (a modprobe per line), with the options of modprobe.d.
 need cp examples/modprobe.d/virt.conf /etc/modprobe.d/virt.conf
@@ -92,6 +101,7 @@ need rmmod virt_full
 check "make uninstall" make -C "$src" uninstall
 check_fails "make uninstall: modprobe finds no virt_full" modinfo -n virt_full
 man_gone "make uninstall"
+check_fails "make uninstall: no /usr/lib/cni/virt" test -e /usr/lib/cni/virt
 unfind
 
 check "make dkms-install" make -C "$src" dkms-install
@@ -107,6 +117,12 @@ man_gone "make dkms-remove"
 check "make deb" make -C "$src" deb
 deb=$T_TMP/virt-dkms_1.0_all.deb
 check_eq "lintian finds nothing in the .deb" "" "$(lintian "$deb" 2>&1 | grep -v 'running with root')"
+cdeb=$(echo "$T_TMP"/virt-cni_1.0_*.deb)
+check_eq "lintian finds nothing in the virt-cni .deb" "" "$(lintian "$cdeb" 2>&1 | grep -v 'running with root')"
+check "dpkg -i virt-cni" dpkg -i "$cdeb"
+cni_plugin "virt-cni .deb"
+check "dpkg --purge virt-cni" dpkg --purge virt-cni
+check_fails "dpkg --purge virt-cni: no /usr/lib/cni/virt" test -e /usr/lib/cni/virt
 check "dpkg -i virt-dkms_1.0_all.deb (DKMS builds for $kver)" dpkg -i "$deb"
 works "virt-dkms .deb" "/updates/dkms/virt_full\.ko"
 manpage "virt-dkms .deb" /usr/share/man/man4/virt.4.gz
