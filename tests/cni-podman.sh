@@ -13,7 +13,8 @@ export IP_LIB_DIR=$VIRT_BUILD/iproute2
 topo_addressed
 
 # podman in this guest (busybox PID 1, no systemd, journald or D-Bus):
-# cgroup2 is what crun can't do without; storage on a tmpfs of its own
+# cgroup2 is what crun can't do without (the debug kernel has no pids
+# controller: no limit asked of it); storage on a tmpfs of its own
 # (vfs, not overlay on the guest's overlay root); the rest pinned to what
 # podman picks here anyway, so that a change of the host can't flip it.
 podman_setup() {
@@ -30,6 +31,7 @@ podman_setup() {
 	cat >/etc/containers/containers.conf <<-EOF
 		[containers]
 		log_driver = "k8s-file"
+		pids_limit = 0
 		[network]
 		network_backend = "cni"
 		cni_plugin_dirs = ["$VIRT_BUILD/cni", "/usr/lib/cni"]
