@@ -186,7 +186,7 @@ static int allow(struct nl *ctr, int index, const struct cni_conf *conf,
  * Until IPAM has answered, a child that will have a list may hold nothing
  * (::/128, which no one holds): it is up before, for the dhcp daemon.
  */
-static const struct virt_allow_prefix allow_none[1];
+static const struct virt_allow_prefix allow_none[1] = { { .len = 128 } };
 
 static int allow_at_creation(const struct cni_conf *conf)
 {

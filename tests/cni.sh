@@ -172,6 +172,24 @@ check_eq "cniVersion 1.0.0: no version on the addresses" False \
 check_eq "the keys' ADDs and DELs left nothing allocated" "" "$(cni_leases lan)"
 check_eq "the keys' ADDs and DELs left no link in c1" 0 "$(links c1)"
 
+# While IPAM runs, the child is up (the dhcp daemon needs it) and may hold
+# nothing yet: an IPAM plugin that looks before it hands out an address.
+if is_virt; then
+	mkdir -p "$T_TMP/spy"
+	cat >"$T_TMP/spy/spy" <<-EOF
+		#!/bin/sh
+		nsenter --net="\$CNI_NETNS" ip -d link show "\$CNI_IFNAME" >"$T_TMP/spy.seen" 2>&1
+		exec /usr/lib/cni/host-local
+	EOF
+	chmod +x "$T_TMP/spy/spy"
+	spied=$(cni_conf lan "${hl/host-local/spy}")
+	CNI_PATH=$T_TMP/spy:$CNI_PATH check "ADD with an IPAM plugin that looks first" \
+		cni ADD "$(nsp c1)" eth0 "$spied"
+	check_match "while IPAM ran, the child was up and allowed nothing (::/128)" \
+		'UP.*spoofchk on allow ::/128 addrgenmode' "$(tr '\n' ' ' <"$T_TMP/spy.seen")"
+	CNI_PATH=$T_TMP/spy:$CNI_PATH check "DEL after it" cni DEL "$(nsp c1)" eth0 "$spied"
+fi
+
 # --- what fails, and leaves nothing --------------------------------------------
 
 # refuse DESC CODE MSG-REGEX NETNS-PATH IFNAME CONF: ADD fails, with error
