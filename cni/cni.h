@@ -98,6 +98,7 @@ int cni_result_parse(json_t *obj, const char *what, const char *ifname,
 		     struct cni_result *res, struct cni_err *err);
 void cni_result_free(struct cni_result *res);
 int cni_parse_prefix(const char *s, struct cni_prefix *p);
+void cni_allow_prefix(const struct cni_prefix *p, struct virt_allow_prefix *a);
 
 char *cni_read_all(int fd, size_t *len);
 int ipam_exec(const char *type, const char *command, const char *conf,

@@ -68,6 +68,21 @@ int cni_parse_prefix(const char *s, struct cni_prefix *p)
 	return 0;
 }
 
+/* @p in the module's form: IPv4 v4-mapped, its length 96 more. */
+void cni_allow_prefix(const struct cni_prefix *p, struct virt_allow_prefix *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (p->family == AF_INET) {
+		a->addr[10] = 0xff;
+		a->addr[11] = 0xff;
+		memcpy(a->addr + 12, p->addr, 4);
+		a->len = p->len + 96;
+	} else {
+		memcpy(a->addr, p->addr, 16);
+		a->len = p->len;
+	}
+}
+
 static int parse_gw(const char *s, int family, unsigned char *gw)
 {
 	return inet_pton(family, s, gw) == 1 ? 0 : -1;
@@ -226,17 +241,7 @@ static int parse_allow(struct cni_conf *conf, struct cni_err *err)
 		    cni_parse_prefix(json_string_value(v), &p))
 			return cni_fail(err, CNI_ERR_CONFIG,
 					"allow: item %zu is not a prefix", i);
-		memset(a, 0, sizeof(*a));
-		if (p.family == AF_INET) {
-			/* the module's form: v4-mapped */
-			a->addr[10] = 0xff;
-			a->addr[11] = 0xff;
-			memcpy(a->addr + 12, p.addr, 4);
-			a->len = p.len + 96;
-		} else {
-			memcpy(a->addr, p.addr, 16);
-			a->len = p.len;
-		}
+		cni_allow_prefix(&p, a);
 	}
 	return 0;
 }

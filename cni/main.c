@@ -151,6 +151,13 @@ static int apply(struct nl *ctr, int index, const struct cni_result *res,
 	return 0;
 }
 
+/* Does the child get an allow list: a normal one, with IPAM or "allow"? */
+static bool listed(const struct cni_conf *conf)
+{
+	return conf->mode == VIRT_MODE_NORMAL &&
+	       (conf->has_allow || conf->ipam_type);
+}
+
 /*
  * What the child may hold: the configuration's "allow", else the addresses
  * IPAM gave it, each alone. A container's root can then add no other. It
@@ -159,25 +166,19 @@ static int apply(struct nl *ctr, int index, const struct cni_result *res,
 static int allow(struct nl *ctr, int index, const struct cni_conf *conf,
 		 const struct cni_result *res, struct cni_err *err)
 {
-	struct virt_allow_prefix list[CNI_MAX_IPS] = {};
+	struct virt_allow_prefix list[CNI_MAX_IPS];
+	struct cni_prefix host;
 	int i;
 
-	if (conf->mode != VIRT_MODE_NORMAL || (!conf->has_allow && !conf->ipam_type))
+	if (!listed(conf))
 		return 0;
 	if (conf->has_allow)
 		return nl_virt_allow(ctr, index, conf->allow, conf->n_allow,
 				     err);
 	for (i = 0; i < res->n_ips; i++) {
-		const struct cni_prefix *p = &res->ips[i].addr;
-
-		if (p->family == AF_INET) {
-			list[i].addr[10] = 0xff;
-			list[i].addr[11] = 0xff;
-			memcpy(list[i].addr + 12, p->addr, 4);
-		} else {
-			memcpy(list[i].addr, p->addr, 16);
-		}
-		list[i].len = 128;
+		host = res->ips[i].addr;
+		host.len = host.family == AF_INET ? 32 : 128;
+		cni_allow_prefix(&host, &list[i]);
 	}
 	return nl_virt_allow(ctr, index, list, res->n_ips, err);
 }
@@ -187,12 +188,6 @@ static int allow(struct nl *ctr, int index, const struct cni_conf *conf,
  * (::/128, which no one holds): it is up before, for the dhcp daemon.
  */
 static const struct virt_allow_prefix allow_none[1] = { { .len = 128 } };
-
-static int allow_at_creation(const struct cni_conf *conf)
-{
-	return conf->mode == VIRT_MODE_NORMAL &&
-	       (conf->has_allow || conf->ipam_type) ? 1 : -1;
-}
 
 static int cmd_add(const struct cni_env *e, const struct cni_conf *conf,
 		   struct cni_err *err)
@@ -224,7 +219,7 @@ static int cmd_add(const struct cni_env *e, const struct cni_conf *conf,
 	 */
 	snprintf(tmp, sizeof(tmp), "virt%08lx", random() & 0xffffffffUL);
 	if (nl_virt_add(host, conf, parent, fd, tmp, allow_none,
-			allow_at_creation(conf), err))
+			listed(conf) ? 1 : -1, err))
 		goto out;
 	if (nl_link_get(ctr, tmp, &link, err))
 		goto undo;
@@ -338,36 +333,37 @@ static int check_link(struct nl *host, struct nl *ctr,
 	return 0;
 }
 
+/* @has, what nl_*_has() said of @what @p: 0 where it is there. */
+static int still_there(int has, const char *what, const struct cni_prefix *p,
+		       struct cni_err *err)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (has > 0)
+		return 0;
+	if (!has)
+		cni_fail(err, CNI_ERR_PLUGIN, "%s %s/%d: gone", what,
+			 inet_ntop(p->family, p->addr, buf, sizeof(buf)), p->len);
+	return -1;
+}
+
 static int check_result(struct nl *ctr, int index,
 			const struct cni_result *prev, struct cni_err *err)
 {
-	char buf[INET6_ADDRSTRLEN];
-	int i, has;
+	int i;
 
 	for (i = 0; i < prev->n_ips; i++) {
 		const struct cni_prefix *p = &prev->ips[i].addr;
 
-		if (!prev->ips[i].ours)
-			continue;
-		has = nl_addr_has(ctr, index, p, err);
-		if (has < 0)
+		if (prev->ips[i].ours &&
+		    still_there(nl_addr_has(ctr, index, p, err), "address", p,
+				err))
 			return -1;
-		if (!has)
-			return cni_fail(err, CNI_ERR_PLUGIN, "address %s/%d: gone",
-					inet_ntop(p->family, p->addr, buf,
-						  sizeof(buf)), p->len);
 	}
-	for (i = 0; i < prev->n_routes; i++) {
-		const struct cni_prefix *p = &prev->routes[i].dst;
-
-		has = nl_route_has(ctr, 0, &prev->routes[i], err);
-		if (has < 0)
+	for (i = 0; i < prev->n_routes; i++)
+		if (still_there(nl_route_has(ctr, 0, &prev->routes[i], err),
+				"route", &prev->routes[i].dst, err))
 			return -1;
-		if (!has)
-			return cni_fail(err, CNI_ERR_PLUGIN, "route %s/%d: gone",
-					inet_ntop(p->family, p->addr, buf,
-						  sizeof(buf)), p->len);
-	}
 	return 0;
 }
 

@@ -155,24 +155,40 @@ static struct nlmsghdr *nl_req(struct nl *nl, int type, int flags)
 	return nlh;
 }
 
-static int link_attr(const struct nlattr *a, void *data)
+/* A table of attributes by type: types past @max are not ours to know. */
+struct attrs {
+	const struct nlattr **tb;
+	int max;
+};
+
+static int attrs_cb(const struct nlattr *a, void *data)
 {
-	const struct nlattr **tb = data;
+	const struct attrs *t = data;
 	int type = mnl_attr_get_type(a);
 
-	if (type <= IFLA_MAX)
-		tb[type] = a;
+	if (type <= t->max)
+		t->tb[type] = a;
 	return MNL_CB_OK;
 }
 
-static int linkinfo_attr(const struct nlattr *a, void *data)
+/* @nlh's attributes after its family header of @hdr bytes, into @tb. */
+static void parse_attrs(const struct nlmsghdr *nlh, size_t hdr,
+			const struct nlattr **tb, int max)
 {
-	const struct nlattr **tb = data;
-	int type = mnl_attr_get_type(a);
+	struct attrs t = { tb, max };
 
-	if (type <= IFLA_INFO_MAX)
-		tb[type] = a;
-	return MNL_CB_OK;
+	mnl_attr_parse(nlh, hdr, attrs_cb, &t);
+}
+
+/* A request about the link @index, or, where it is 0, one it names. */
+static struct nlmsghdr *link_req(struct nl *nl, int type, int flags, int index)
+{
+	struct nlmsghdr *nlh = nl_req(nl, type, flags);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = index;
+	return nlh;
 }
 
 static int link_cb(const struct nlmsghdr *nlh, void *data)
@@ -181,7 +197,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	const struct nlattr *tb[IFLA_MAX + 1] = {}, *info[IFLA_INFO_MAX + 1] = {};
 	struct nl_link *link = data;
 
-	mnl_attr_parse(nlh, sizeof(*ifi), link_attr, tb);
+	parse_attrs(nlh, sizeof(*ifi), tb, IFLA_MAX);
 	memset(link, 0, sizeof(*link));
 	link->index = ifi->ifi_index;
 	if (tb[IFLA_LINK] && !mnl_attr_validate(tb[IFLA_LINK], MNL_TYPE_U32))
@@ -191,7 +207,9 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == 6)
 		memcpy(link->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), 6);
 	if (tb[IFLA_LINKINFO]) {
-		mnl_attr_parse_nested(tb[IFLA_LINKINFO], linkinfo_attr, info);
+		struct attrs t = { info, IFLA_INFO_MAX };
+
+		mnl_attr_parse_nested(tb[IFLA_LINKINFO], attrs_cb, &t);
 		if (info[IFLA_INFO_KIND] &&
 		    !mnl_attr_validate(info[IFLA_INFO_KIND], MNL_TYPE_NUL_STRING))
 			snprintf(link->kind, sizeof(link->kind), "%s",
@@ -204,25 +222,13 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 int nl_link_get(struct nl *nl, const char *name, struct nl_link *link,
 		struct cni_err *err)
 {
-	struct nlmsghdr *nlh = nl_req(nl, RTM_GETLINK, 0);
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	struct nlmsghdr *nlh = link_req(nl, RTM_GETLINK, 0, 0);
 
-	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	link->index = 0;
 	if (nl_talk(nl, nlh, link_cb, link, name, err))
 		return -1;
 	return link->index ? 0 : -1;
-}
-
-static int route_attr(const struct nlattr *a, void *data)
-{
-	const struct nlattr **tb = data;
-	int type = mnl_attr_get_type(a);
-
-	if (type <= RTA_MAX)
-		tb[type] = a;
-	return MNL_CB_OK;
 }
 
 struct route_match {
@@ -241,7 +247,7 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (rtm->rtm_table != RT_TABLE_MAIN || rtm->rtm_type != RTN_UNICAST)
 		return MNL_CB_OK;
-	mnl_attr_parse(nlh, sizeof(*rtm), route_attr, tb);
+	parse_attrs(nlh, sizeof(*rtm), tb, RTA_MAX);
 	if (tb[RTA_OIF] && !mnl_attr_validate(tb[RTA_OIF], MNL_TYPE_U32))
 		oif = mnl_attr_get_u32(tb[RTA_OIF]);
 	if (!m->want) {
@@ -314,11 +320,10 @@ int nl_virt_add(struct nl *nl, const struct cni_conf *conf, int parent,
 		const struct virt_allow_prefix *allow, int n_allow,
 		struct cni_err *err)
 {
-	struct nlmsghdr *nlh = nl_req(nl, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	struct nlmsghdr *nlh = link_req(nl, RTM_NEWLINK,
+					NLM_F_CREATE | NLM_F_EXCL, 0);
 	struct nlattr *info, *data;
 
-	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
 	mnl_attr_put_u32(nlh, IFLA_LINK, parent);
 	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, netns_fd);
@@ -348,12 +353,9 @@ int nl_virt_add(struct nl *nl, const struct cni_conf *conf, int parent,
 int nl_virt_allow(struct nl *nl, int index, const struct virt_allow_prefix *p,
 		  int n, struct cni_err *err)
 {
-	struct nlmsghdr *nlh = nl_req(nl, RTM_NEWLINK, 0);
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	struct nlmsghdr *nlh = link_req(nl, RTM_NEWLINK, 0, index);
 	struct nlattr *info, *data;
 
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = index;
 	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "virt");
 	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
@@ -366,22 +368,17 @@ int nl_virt_allow(struct nl *nl, int index, const struct virt_allow_prefix *p,
 int nl_link_rename(struct nl *nl, int index, const char *name,
 		   struct cni_err *err)
 {
-	struct nlmsghdr *nlh = nl_req(nl, RTM_NEWLINK, 0);
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	struct nlmsghdr *nlh = link_req(nl, RTM_NEWLINK, 0, index);
 
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = index;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	return nl_talk(nl, nlh, ack_cb, NULL, "renaming the link", err);
 }
 
 int nl_link_up(struct nl *nl, int index, struct cni_err *err)
 {
-	struct nlmsghdr *nlh = nl_req(nl, RTM_NEWLINK, 0);
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	struct nlmsghdr *nlh = link_req(nl, RTM_NEWLINK, 0, index);
+	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = index;
 	ifi->ifi_flags = IFF_UP;
 	ifi->ifi_change = IFF_UP;
 	return nl_talk(nl, nlh, ack_cb, NULL, "setting the link up", err);
@@ -391,11 +388,8 @@ int nl_link_up(struct nl *nl, int index, struct cni_err *err)
 int nl_link_del(struct nl *nl, int index, const char *name,
 		struct cni_err *err)
 {
-	struct nlmsghdr *nlh = nl_req(nl, RTM_DELLINK, 0);
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	struct nlmsghdr *nlh = link_req(nl, RTM_DELLINK, 0, index);
 
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = index;
 	if (!index)
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	return nl_talk(nl, nlh, ack_cb, NULL, "deleting the link", err);
@@ -446,16 +440,6 @@ struct addr_match {
 	bool found;
 };
 
-static int addr_attr(const struct nlattr *a, void *data)
-{
-	const struct nlattr **tb = data;
-	int type = mnl_attr_get_type(a);
-
-	if (type <= IFA_MAX)
-		tb[type] = a;
-	return MNL_CB_OK;
-}
-
 static int addr_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
@@ -467,7 +451,7 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	    ifa->ifa_family != m->want->family ||
 	    ifa->ifa_prefixlen != m->want->len)
 		return MNL_CB_OK;
-	mnl_attr_parse(nlh, sizeof(*ifa), addr_attr, tb);
+	parse_attrs(nlh, sizeof(*ifa), tb, IFA_MAX);
 	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
 	if (a && mnl_attr_get_payload_len(a) == len &&
 	    !memcmp(mnl_attr_get_payload(a), m->want->addr, len))

@@ -31,8 +31,8 @@ need ln -sfn "$VIRT_KDIR" "/lib/modules/$kver/build"
 need mkdir -p "$src"
 need cp -r Kbuild Makefile dkms.conf compat.h stacked.h virt.c virt-full debian iproute2 man cni "$src/"
 need rm -f "$src/cni/virt" "$src/cni/fuzz-conf"
-# cni_plugin NAME: NAME put the CNI plugin where podman looks, and it runs.
-cni_plugin() {
+# cni_installed NAME: NAME put the CNI plugin where podman looks, and it runs.
+cni_installed() {
 	check_match "$1: /usr/lib/cni/virt answers VERSION" '"1\.0\.0"' \
 		"$(CNI_COMMAND=VERSION /usr/lib/cni/virt </dev/null 2>&1)"
 }
@@ -77,7 +77,7 @@ man_gone() { check_fails "$1: man 4 virt finds no page" env -u MANPATH man -w 4 
 # make install: into updates/, where modprobe looks first.
 check "make install" make -C "$src" install KDIR="$VIRT_KDIR"
 manpage "make install" /usr/local/share/man/man4/virt.4
-cni_plugin "make install"
+cni_installed "make install"
 # The boot files of examples/: what systemd-modules-load does with
 # modules-load.d (a modprobe per line), with the options of modprobe.d.
 need cp examples/modprobe.d/virt.conf /etc/modprobe.d/virt.conf
@@ -120,7 +120,7 @@ check_eq "lintian finds nothing in the .deb" "" "$(lintian "$deb" 2>&1 | grep -v
 cdeb=$(echo "$T_TMP"/virt-cni_1.0_*.deb)
 check_eq "lintian finds nothing in the virt-cni .deb" "" "$(lintian "$cdeb" 2>&1 | grep -v 'running with root')"
 check "dpkg -i virt-cni" dpkg -i "$cdeb"
-cni_plugin "virt-cni .deb"
+cni_installed "virt-cni .deb"
 check "dpkg --purge virt-cni" dpkg --purge virt-cni
 check_fails "dpkg --purge virt-cni: no /usr/lib/cni/virt" test -e /usr/lib/cni/virt
 check "dpkg -i virt-dkms_1.0_all.deb (DKMS builds for $kver)" dpkg -i "$deb"

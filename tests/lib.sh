@@ -711,8 +711,9 @@ jget() {
 }
 # rx TEXT: TEXT as an extended regex that matches it alone.
 rx() { sed 's/[][\\.*^$+?(){}|]/\\&/g' <<<"$1"; }
-# cni_leases NAME: the addresses host-local has allocated on network NAME.
-cni_leases() { find "/var/lib/cni/networks/$1" -name '[0-9]*' -printf '%f\n' 2>/dev/null | sort | tr '\n' ' '; }
+# cni_leases NAME: the addresses host-local has allocated on network NAME,
+# in order.
+cni_leases() { find "/var/lib/cni/networks/$1" -name '[0-9]*' -printf '%f\n' 2>/dev/null | sort -V | tr '\n' ' '; }
 
 # --- stress -----------------------------------------------------------------
 
