@@ -16,7 +16,7 @@ build_modules() {
 	# A kernel of another release than the host's builds in its suite's
 	# chroot, with that release's compiler (kernel.sh).
 	case $suite in
-	host|debug) ;;
+	host|debug|own) ;;
 	*) root=$VIRT_CACHE/chroots/$suite ;;
 	esac
 	# One build tree per checkout and kernel: two clones never share one.
