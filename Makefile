@@ -88,7 +88,7 @@ uninstall-man:
 
 iproute2: iproute2/link_virt.so
 
-iproute2/link_virt.so: iproute2/link_virt.c virt-full/uapi.h
+iproute2/link_virt.so: iproute2/link_virt.c iproute2/ip_exports.h virt-full/uapi.h
 	$(CC) -O2 -Wall -Wextra -Wno-unused-parameter -shared -fPIC -o $@ $<
 
 install-iproute2: iproute2/link_virt.so
