@@ -26,14 +26,19 @@
 # Testing (nothing is loaded into this machine's kernel: VMs do it):
 #   make demo           the article's scenario in a VM, with its tcpdump output
 #   make check          the whole test suite on Debian 12's kernels (6.1,
-#                       6.12) and Debian 13's (6.12+deb13)
-#                       (VIRT_KERNELS="6.1 6.12 debug" adds the debug kernel)
+#                       6.12) and Debian 13's (6.12+deb13), under KVM if it
+#                       works here, else TCG; says first what the last run
+#                       took (VIRT_KERNELS="6.1 6.12 debug" adds the debug
+#                       kernel; scripts/check --kernel BZIMAGE, your own)
 #   make check-debug    the suite on the debug kernel (KASAN, lockdep,
 #                       kmemleak, UBSAN), stress tests at full count
 #   make check-matrix   the suite on Debian 5.10, 6.1, 6.12, 6.12+deb13 and 7.2
 #   make check-install  make install, DKMS and the .deb, in a VM of the host's
 #                       own release's 6.12 (+deb12 on Debian 12, +deb13 on 13)
-#   make lint           checkpatch --strict, sparse and W=1 on every kernel
+#   make lint           checkpatch --strict (the ip and CNI plugins too),
+#                       sparse and W=1 on every kernel, and no locking
+#                       comment without its assertion (scripts/lint
+#                       --rules-only: that alone)
 #   make bench          virt against the bare parent, ipvlan and macvlan
 #
 # kbuild reads ./Kbuild for the modules themselves; this file is the user's.
@@ -88,7 +93,7 @@ uninstall-man:
 
 iproute2: iproute2/link_virt.so
 
-iproute2/link_virt.so: iproute2/link_virt.c virt-full/uapi.h
+iproute2/link_virt.so: iproute2/link_virt.c iproute2/ip_exports.h virt-full/uapi.h
 	$(CC) -O2 -Wall -Wextra -Wno-unused-parameter -shared -fPIC -o $@ $<
 
 install-iproute2: iproute2/link_virt.so

@@ -2,7 +2,7 @@
 /*
  * libFuzzer's entry: the parser of what reaches the plugin from outside,
  * a network configuration on stdin with a prevResult in it, built with
- * AddressSanitizer and UBSan (make cni-fuzz; tests/cni.sh runs it).
+ * AddressSanitizer and UBSan (make cni-fuzz; tests/cni-plugin.sh runs it).
  */
 #include "cni.h"
 

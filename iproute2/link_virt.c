@@ -16,44 +16,31 @@
  * changed since iproute2 4.x.
  */
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/types.h>
 
+#include "ip_exports.h"
 #include "../virt-full/uapi.h"
 
 struct link_util {
 	struct link_util *next;
 	const char *id;
 	int maxattr;
-	int (*parse_opt)(struct link_util *, int, char **, struct nlmsghdr *);
-	void (*print_opt)(struct link_util *, FILE *, struct rtattr *[]);
-	void (*print_xstats)(struct link_util *, FILE *, struct rtattr *);
-	void (*print_help)(struct link_util *, int, char **, FILE *);
-	int (*parse_ifla_xstats)(struct link_util *, int, char **);
-	int (*print_ifla_xstats)(struct nlmsghdr *, void *);
+	int (*parse_opt)(struct link_util *lu, int argc, char **argv,
+			 struct nlmsghdr *n);
+	void (*print_opt)(struct link_util *lu, FILE *f, struct rtattr *tb[]);
+	void (*print_xstats)(struct link_util *lu, FILE *f,
+			     struct rtattr *xstats);
+	void (*print_help)(struct link_util *lu, int argc, char **argv,
+			   FILE *f);
+	int (*parse_ifla_xstats)(struct link_util *lu, int argc, char **argv);
+	int (*print_ifla_xstats)(struct nlmsghdr *n, void *arg);
 };
-
-/* From the ip binary, which exports them. */
-enum output_type { PRINT_FP = 1, PRINT_JSON = 2, PRINT_ANY = 4 };
-int addattr8(struct nlmsghdr *n, int maxlen, int type, uint8_t data);
-int addattr32(struct nlmsghdr *n, int maxlen, int type, uint32_t data);
-int addattr_l(struct nlmsghdr *n, int maxlen, int type, const void *data,
-	      int alen);
-struct rtattr *addattr_nest(struct nlmsghdr *n, int maxlen, int type);
-int addattr_nest_end(struct nlmsghdr *n, struct rtattr *nest);
-void open_json_array(enum output_type type, const char *delim);
-void close_json_array(enum output_type type, const char *delim);
-int matches(const char *prefix, const char *string);
-void invarg(const char *msg, const char *arg) __attribute__((noreturn));
-void print_color_string(enum output_type t, int color, const char *key,
-			const char *fmt, const char *value);
-void print_color_on_off(enum output_type t, int color, const char *key,
-			const char *fmt, bool value);
 
 #define MAXLEN 1024	/* as iproute2's request buffers, at the least */
 
@@ -159,20 +146,23 @@ static int virt_parse_opt(struct link_util *lu, int argc, char **argv,
 		} else if (!strcmp(*argv, "allow") && argc > 1) {
 			argc--, argv++;
 			allow_set = true;
-			if (!strcmp(*argv, "none"))
+			if (!strcmp(*argv, "none")) {
 				allow_none = true;
-			else if (nallow == VIRT_ALLOW_MAX_PREFIXES)
-				invarg("an allow-list holds 32 prefixes at most", *argv);
-			else
+			} else {
+				if (nallow == VIRT_ALLOW_MAX_PREFIXES)
+					invarg("an allow-list holds 32 prefixes at most",
+					       *argv);
 				parse_prefix(*argv, &allow[nallow++]);
+			}
 			if (allow_none && nallow)
 				invarg("allow none takes no prefix beside it", *argv);
-		} else if (matches(*argv, "help") == 0) {
-			virt_print_help(lu, argc, argv, stdout);
-			return -1;
 		} else {
-			fprintf(stderr, "virt: unknown option \"%s\"\n", *argv);
-			virt_print_help(lu, argc, argv, stderr);
+			bool help = !matches(*argv, "help");
+
+			if (!help)
+				fprintf(stderr, "virt: unknown option \"%s\"\n",
+					*argv);
+			virt_print_help(lu, argc, argv, help ? stdout : stderr);
 			return -1;
 		}
 	}
@@ -219,9 +209,9 @@ static void print_allow(const struct rtattr *nest)
 	close_json_array(PRINT_JSON, NULL);
 }
 
-static uint32_t get_u32(const struct rtattr *rta)
+static __u32 get_u32(const struct rtattr *rta)
 {
-	uint32_t v;
+	__u32 v;
 
 	memcpy(&v, RTA_DATA(rta), sizeof(v));
 	return v;
@@ -229,7 +219,7 @@ static uint32_t get_u32(const struct rtattr *rta)
 
 static void virt_print_opt(struct link_util *lu, FILE *f, struct rtattr *tb[])
 {
-	uint32_t m;
+	__u32 m;
 
 	if (!tb)
 		return;
@@ -240,16 +230,16 @@ static void virt_print_opt(struct link_util *lu, FILE *f, struct rtattr *tb[])
 	}
 	if (tb[IFLA_VIRT_MIRROR_TX])
 		print_color_on_off(PRINT_ANY, -1, "mirror_tx", "mirror-tx %s ",
-				   *(uint8_t *)RTA_DATA(tb[IFLA_VIRT_MIRROR_TX]));
+				   *(__u8 *)RTA_DATA(tb[IFLA_VIRT_MIRROR_TX]));
 	if (tb[IFLA_VIRT_FORWARD])
 		print_color_on_off(PRINT_ANY, -1, "forward", "forward %s ",
-				   *(uint8_t *)RTA_DATA(tb[IFLA_VIRT_FORWARD]));
+				   *(__u8 *)RTA_DATA(tb[IFLA_VIRT_FORWARD]));
 	if (tb[IFLA_VIRT_SPOOFCHK])
 		print_color_on_off(PRINT_ANY, -1, "spoofchk", "spoofchk %s ",
-				   *(uint8_t *)RTA_DATA(tb[IFLA_VIRT_SPOOFCHK]));
+				   *(__u8 *)RTA_DATA(tb[IFLA_VIRT_SPOOFCHK]));
 	if (tb[IFLA_VIRT_ALLOW])
 		print_allow(tb[IFLA_VIRT_ALLOW]);
-	if (tb[IFLA_VIRT_OWN_MAC] && *(uint8_t *)RTA_DATA(tb[IFLA_VIRT_OWN_MAC])) {
+	if (tb[IFLA_VIRT_OWN_MAC] && *(__u8 *)RTA_DATA(tb[IFLA_VIRT_OWN_MAC])) {
 		print_color_on_off(PRINT_JSON, -1, "own_mac", NULL, true);
 		print_color_string(PRINT_FP, -1, NULL, "%s ", "own-mac");
 	}

@@ -13,7 +13,7 @@
 # its answer, and none of it reaches the children. Runs against macvlan
 # (own MACs: passes) and ipvlan (shared MAC, the answer left to the
 # parent: "ipvlan breaks:" lines).
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 topo_addressed
 rmac=$(R cat /sys/class/net/eth1/address)

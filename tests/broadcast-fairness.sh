@@ -11,7 +11,7 @@
 # children's in one queue of 1000, which A's flood fills (B misses most of
 # the other host's: this fails there); macvlan in bridge mode hands a
 # child's broadcasts to its siblings at once and queues only the wire's.
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 topo_addressed
 n=200		# the other host's broadcasts, 20 ms apart

@@ -9,7 +9,7 @@
 # Runs against the reference macvlan (own MACs: passes) and ipvlan (shared
 # MAC, no steering: "ipvlan breaks:" lines).
 # virt-timeout: 600
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 topo_addressed
 leases=$T_TMP/dnsmasq.leases

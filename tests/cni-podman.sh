@@ -7,7 +7,7 @@
 # podman rm leaves no interface, no namespace and no allocation.
 # Runs against the reference ipvlan and macvlan plugins too.
 # virt-timeout: 600
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 export IP_LIB_DIR=$VIRT_BUILD/iproute2
 topo_addressed

@@ -9,7 +9,7 @@
 # a container can turn it on, never off. Without it, a child can claim
 # any address on the LAN, as an ipvlan can. Runs against ipvlan too
 # (VIRT_CHILD_KIND=ipvlan): what only virt has is skipped there.
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 export IP_LIB_DIR=$VIRT_BUILD/iproute2
 topo_addressed

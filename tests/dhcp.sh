@@ -19,7 +19,7 @@
 # A client that gets no lease waits 20 s for one: against ipvlan the file
 # takes four minutes.
 # virt-timeout: 600
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 export IP_LIB_DIR=$VIRT_BUILD/iproute2	# ip's own-mac
 topo_init

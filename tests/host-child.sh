@@ -5,7 +5,7 @@
 # capture shows none of it. The egress hook that does it is on the parent
 # only while a child is in another namespace, or a mirror sees the output. Needs netfilter egress hooks (5.16
 # and later).
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 if ! kernel_at_least 5 16; then
 	echo "1..0 # SKIP no netfilter egress hook before 5.16 ($(uname -r))"
@@ -17,7 +17,7 @@ modprobe -q nfnetlink_hook
 # egress_hooks: the hooks on eth0's egress, "FUNCTION MODULE" a line.
 # nfnetlink_hook lists egress hooks on 6.12 (the one of 6.1 answers
 # EINVAL): where it can't, the hook checks are left out, saying so.
-egress_hooks() { "${0%/*}/nfhooks.py" eth0; }
+egress_hooks() { "${0%/*}/lib/nfhooks.py" eth0; }
 if kernel_at_least 6 12; then
 	need egress_hooks
 	hooks=yes

@@ -18,7 +18,7 @@
 # hours at most: on 6.1 beside a second make check it took 86 minutes.
 # virt-once
 # virt-timeout: 7200
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 if [ "$VIRT_SUITE" != host ]; then
 	echo "1..0 # SKIP DKMS needs the kernel's headers usable here ($VIRT_SUITE kernel)"

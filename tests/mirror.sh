@@ -6,7 +6,7 @@
 # parent is not made promiscuous. What a mirror sends is dropped and
 # counted, unless forward is on. The article's way works too: insmod
 # virt_full.ko link=eth0 mode=mirror.
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 export IP_LIB_DIR=$VIRT_BUILD/iproute2
 topo_addressed

@@ -7,7 +7,7 @@
 # allmulticast; IPv6 with extension headers; a neighbour that changes its
 # MAC; netconsole. Runs against
 # ipvlan too (VIRT_CHILD_KIND=ipvlan): what only virt has is skipped there.
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 topo_addressed
 rmac=$(R cat /sys/class/net/eth1/address)

@@ -12,7 +12,7 @@
 # ipvlan has no own MACs, and says so): what only virt has is skipped
 # there; "KIND breaks:" stands for a rule a rival doesn't keep.
 # shellcheck disable=SC2086 # the kind's words, and the loops', split on purpose
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 export IP_LIB_DIR=$VIRT_BUILD/iproute2	# own-mac, spoofchk
 topo_addressed

@@ -7,7 +7,7 @@
 # that don't fit in the port's queue are counted (port_bc_dropped). Runs
 # against ipvlan and macvlan too (VIRT_CHILD_KIND), which defer their
 # copies the same way.
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 topo_addressed
 n=1000
@@ -90,7 +90,7 @@ check "the parent still answers" R ping -c 2 -i 0.2 -W 2 192.0.2.1
 # of two each; and what one read costs, the best of three, against a
 # read on a port of one child.
 if is_virt; then
-	reads=${0%/*}/ethtool-reads.py
+	reads=${0%/*}/lib/ethtool-reads.py
 	container_start ctr
 	need ip link set s1 netns ctr
 	need ip link add vp0 type veth peer name vp1

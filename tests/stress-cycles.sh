@@ -5,7 +5,7 @@
 # through netlink on virt_full's turns, all removed by unloading. Every
 # unload completes, everything created is destroyed (final checks),
 # nothing leaks.
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 topo_addressed
 need modprobe virt_full

@@ -8,7 +8,7 @@
 # the demux, every malformed one for a child's address was counted so
 # (the parent's own unicast IP, for no child's address, it leaves unread)
 # and none steered.
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 topo_addressed
 need R sysctl -qw net.ipv6.conf.eth1.disable_ipv6=0
@@ -21,7 +21,7 @@ need sysctl -qw net.ipv6.conf.virt1.disable_ipv6=0
 need ip addr add 2001:db8:2::2/64 dev virt1 nodad
 child virt2 eth0 c2
 need ip -n c2 addr add 198.51.100.3/24 dev virt2
-need gcc -O2 -o "$T_TMP/fuzz" "$(dirname "$0")/fuzz-frames.c"
+need gcc -O2 -o "$T_TMP/fuzz" "$(dirname "$0")/lib/fuzz-frames.c"
 
 total=$(scaled 1000000 50000)
 fuzz() { R "$T_TMP/fuzz" eth1 "$1" "$(mac eth0)" 198.51.100.2 2001:db8:2::2 "$2" "$3"; }
@@ -76,7 +76,7 @@ diag "$sent frames of every kind sent in $(($(date +%s) - start)) s, $((e2 - e1)
 check "at least $total frames were sent" test "$sent" -ge "$total"
 check_eq "every frame eth0 received went through the demux" $((e2 - e1 + fc2 - fc1)) \
 	$((st2 - st1 + pa2 - pa1 + dr2 - dr1))
-# (full-counters checks port_steered against what was sent.)
+# (counters.sh checks port_steered against what was sent.)
 check "some were steered to virt1 (the good ones)" test $((st2 - st1)) -gt 0
 check "the malformed ones were counted" test $((ma2 - ma1)) -gt 0
 reasons_add_up virt1

@@ -2,7 +2,7 @@
 # A namespace deleted while it holds children with traffic in flight (50
 # times under make check-debug): the other host floods the children's
 # addresses, the namespace goes, and its children go with it.
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 topo_addressed
 need modprobe virt_full

@@ -3,7 +3,7 @@
 # one shared pool in parallel (1024 rounds each under make check-debug).
 # Afterwards no address is held twice, and every address still held
 # answers from the other host: the table points at the right child.
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 topo_addressed
 need R sysctl -qw net.ipv6.conf.eth1.disable_ipv6=0

@@ -6,7 +6,7 @@
 # Last, a child is deleted while the other host floods its own address:
 # the demux may hold one of its frames as it goes, and must find its
 # counters still there.
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 topo_init
 ipv6_off

@@ -3,7 +3,7 @@
 # (100 times under make check-debug): each round makes a child with an
 # address in the root namespace and one in a namespace of its own, lets the
 # flood in, and unloads; every unload completes.
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 topo_addressed
 with_children() {

@@ -13,7 +13,7 @@
 # (VIRT_CHILD_KIND), which make no such promise: where one of them breaks a
 # rule the file says so in a "# ipvlan breaks: ..." line instead of a
 # failed point (tests/trust-addresses.sh: the addresses themselves).
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 export IP_LIB_DIR=$VIRT_BUILD/iproute2
 topo_addressed	# eth0 192.0.2.1/24; remote 192.0.2.2/24, 198.51.100.1/24

@@ -10,7 +10,7 @@
 # count the same frames. Without the SA, or with the policy gone, nothing
 # gets through in the clear. Runs against ipvlan and macvlan too
 # (VIRT_CHILD_KIND): what only virt counts is skipped there.
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 PINGS=5
 DGRAMS=5

@@ -11,7 +11,7 @@
 # check: a few dozen frames can't fill them). virt1 down, the program
 # waits without spinning; deleted, it stops with its totals. Runs against
 # ipvlan and macvlan too.
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 export IP_LIB_DIR=$VIRT_BUILD/iproute2	# mode mirror
 VF=${0%/*}/../examples/virt-frames

@@ -11,7 +11,7 @@
 # a container (its own user namespace's root) shapes the child there too.
 # Runs against ipvlan and macvlan too (VIRT_CHILD_KIND): all of it holds
 # for them as well.
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 topo_addressed
 child virt1 eth0

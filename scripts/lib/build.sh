@@ -16,7 +16,7 @@ build_modules() {
 	# A kernel of another release than the host's builds in its suite's
 	# chroot, with that release's compiler (kernel.sh).
 	case $suite in
-	host|debug) ;;
+	host|debug|own) ;;
 	*) root=$VIRT_CACHE/chroots/$suite ;;
 	esac
 	# One build tree per checkout and kernel: two clones never share one.
@@ -44,7 +44,7 @@ build_modules() {
 	gcc -O2 -Wall -Wextra -Wno-unused-parameter -Werror -shared -fPIC \
 		-o "$out/iproute2/link_virt.so" "$VIRT_SRC/iproute2/link_virt.c" ||
 		die "building iproute2/link_virt.so failed"
-	# So does the CNI plugin, and its parser's fuzzer (tests/cni.sh).
+	# So does the CNI plugin, and its parser's fuzzer (tests/cni-plugin.sh).
 	# Into $out, not the checkout: builds for two kernels may run at once.
 	mkdir -p "$out/cni"
 	make -s -C "$VIRT_SRC" CNI_OUT="$out/cni" \

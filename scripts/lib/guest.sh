@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Boot a kernel under QEMU (software emulation) and run one command in it.
-# Sourced after common.sh and kernel.sh.
+# Boot a kernel under QEMU (KVM where it works, else software emulation)
+# and run one command in it. Sourced after common.sh and kernel.sh.
 #
 # The guest sees the host's root read-only over 9p with a tmpfs overlay, has
 # no route out (-nic none), and two virtio NICs on one QEMU hub: eth0 stays
@@ -21,6 +21,86 @@ guest_prepare() {
 	kernel_fetch "$1" "$ABI"
 	BUILD=$(build_modules "$ABI")
 	guest_initramfs "$ABI" >/dev/null
+	guest_accel "$ABI"
+}
+
+# guest_accel ABI: choose the accelerator once per run, and say which:
+# VIRT_ACCEL=kvm or tcg, else KVM if ABI's kernel boots under it, else
+# TCG. /dev/kvm that opens is not enough: under some hypervisors a guest
+# runs a few instructions, then stops on a "KVM internal error" in the
+# kernel's decompressor. So the probe boots the kernel itself, without a
+# root file system: it must reach its panic for want of one (a second
+# under KVM). icount (scripts/bench) exists only in TCG.
+guest_accel() {
+	local why
+	[ -z "${GUEST_ACCEL:-}" ] || return 0
+	case ${VIRT_ACCEL:-} in
+	kvm|tcg) GUEST_ACCEL=$VIRT_ACCEL why="VIRT_ACCEL=$VIRT_ACCEL" ;;
+	'')
+		if [ -n "${VIRT_ICOUNT:-}" ]; then
+			GUEST_ACCEL=tcg why="icount needs TCG"
+		elif why=$(kvm_probe "$1"); then
+			GUEST_ACCEL=kvm
+		else
+			GUEST_ACCEL=tcg
+		fi ;;
+	*) die "VIRT_ACCEL=$VIRT_ACCEL: kvm or tcg" ;;
+	esac
+	export GUEST_ACCEL
+	note "accelerator: $GUEST_ACCEL ($why)"
+}
+
+# qemu_accel_args: the accelerator and CPU options for GUEST_ACCEL. Under
+# KVM the guest gets the host's CPU model.
+qemu_accel_args() {
+	local cpu=max
+	if [ "${GUEST_ACCEL:-tcg}" = kvm ]; then
+		cpu=host
+		printf '%s\n' -accel kvm
+	else
+		printf '%s\n' -accel "tcg,thread=${VIRT_TCG_THREAD:-single}"
+	fi
+	printf '%s\n' -cpu "$cpu,la57=off${VIRT_CPU_FLAGS:+,$VIRT_CPU_FLAGS}"
+}
+
+# kvm_probe ABI: succeed if ABI's kernel boots under KVM; print why or
+# why not.
+kvm_probe() {
+	local dir pid log i rc=1 args
+	if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+		echo "no usable /dev/kvm"
+		return 1
+	fi
+	dir=$(mktemp -d /tmp/virt-kvm.XXXXXX)
+	log=$dir/console.log
+	mapfile -t args < <(GUEST_ACCEL=kvm qemu_accel_args)
+	: >"$dir/qemu.log"
+	qemu-system-x86_64 -nodefaults -nographic -no-reboot -monitor none \
+		-machine pc "${args[@]}" -smp 1 -m 256 \
+		-kernel "$(kernel_dir "$1")/root/boot/vmlinuz-$1" \
+		-append "console=ttyS0 panic=-1" -serial "file:$log" \
+		</dev/null >"$dir/qemu.log" 2>&1 &
+	pid=$!
+	# Polled: a failing KVM stops the VM but leaves QEMU running.
+	for i in $(seq 600); do
+		if grep -q 'Kernel panic' "$log" 2>/dev/null; then
+			rc=0
+			break
+		fi
+		kill -0 $pid 2>/dev/null || break
+		grep -q 'KVM internal error' "$dir/qemu.log" && break
+		[ "$i" -lt 600 ] && sleep 0.1
+	done
+	kill $pid 2>/dev/null || true
+	wait $pid 2>/dev/null || true
+	if [ $rc -eq 0 ]; then
+		echo "/dev/kvm boots $1"
+	else
+		printf '/dev/kvm does not boot %s: %s\n' "$1" \
+			"$(grep -m1 -E 'error|failed' "$dir/qemu.log" || echo 'no panic line within 60 s')"
+	fi
+	rm -rf "$dir"
+	return $rc
 }
 
 # guest_initramfs ABI: busybox, our init, and the modules the init loads.
@@ -71,7 +151,8 @@ guest_initramfs() {
 # 2596, its clock ran 27 times fast and every "timeout 30" gave up after a
 # second. So the guest is told the host's TSC rate (tsc_early_khz, from the
 # host's own calibration) unless time is instruction-counted (-icount),
-# where the TSC follows the count and calibration is exact.
+# where the TSC follows the count and calibration is exact, or the guest
+# runs under KVM, whose kvmclock it reads.
 host_tsc_khz() {
 	local mhz
 	mhz=$(dmesg 2>/dev/null | sed -n 's/.*tsc: Refined TSC clocksource calibration: \([0-9.]*\) MHz.*/\1/p' | tail -n 1)
@@ -83,7 +164,7 @@ host_tsc_khz() {
 	[ -n "$mhz" ] && awk -v m="$mhz" 'BEGIN { printf "%d\n", m * 1000 }'
 }
 
-# The vCPUs take turns on one host thread (tcg,thread=single): with one
+# Under TCG the vCPUs take turns on one host thread (tcg,thread=single): with one
 # thread per vCPU, a CPU that meets a jump label while another rewrites it
 # can take the rewrite's int3 for a real one and oops (seen when ping
 # toggles the receive timestamp key), and two VMs side by side on two
@@ -106,7 +187,7 @@ host_tsc_khz() {
 # VIRT_CHILD_KIND (virt, or ipvlan or macvlan: the same tests against a
 # rival, where a test supports it) passed in.
 guest_run() {
-	local abi=$1 build=$2 kdir initrd out qpid status rc=0 arg boot=
+	local abi=$1 build=$2 kdir initrd out qpid status rc=0 arg accel boot=
 	shift 2
 	[ "${1:-}" = -- ] && shift
 	kdir=$(kernel_dir "$abi")
@@ -130,7 +211,9 @@ guest_run() {
 		echo
 	} >"$out/cmd"
 	: >"$out/output"
-	if [ -z "${VIRT_ICOUNT:-}" ] && arg=$(host_tsc_khz); then
+	guest_accel "$abi"
+	mapfile -t accel < <(qemu_accel_args)
+	if [ "$GUEST_ACCEL" = tcg ] && [ -z "${VIRT_ICOUNT:-}" ] && arg=$(host_tsc_khz); then
 		boot="tsc_early_khz=$arg"
 	fi
 	# pci=noacpi: routing the PCI interrupts through ACPI's interpreter
@@ -139,8 +222,7 @@ guest_run() {
 
 	timeout -k 10 "${VIRT_TIMEOUT:-900}" qemu-system-x86_64 \
 		-nodefaults -nographic -no-reboot -monitor none \
-		-machine pc -accel "tcg,thread=${VIRT_TCG_THREAD:-single}" \
-		-cpu "max,la57=off${VIRT_CPU_FLAGS:+,$VIRT_CPU_FLAGS}" \
+		-machine pc "${accel[@]}" \
 		-smp "${VIRT_SMP:-2}" -m "${VIRT_MEM:-1024}" \
 		${VIRT_ICOUNT:+-icount "$VIRT_ICOUNT"} \
 		-kernel "$kdir/root/boot/vmlinuz-$abi" -initrd "$initrd" \

@@ -10,6 +10,8 @@
 #   7.2         sid
 #   debug       our debug kernel, built from linux-source-6.12
 #               (debug-kernel.sh).
+#   own         a kernel of one's own: a bzImage and its build tree
+#               (own-kernel.sh; scripts/check --kernel).
 #
 # A kernel of the host's own release (bookworm's on Debian 12, trixie's
 # on Debian 13: VERSION_CODENAME in /etc/os-release) is found by the
@@ -29,7 +31,8 @@ kernel_suite() {
 	6.12+deb13) echo trixie ;;
 	7.2)        echo sid ;;
 	debug)      echo debug ;;
-	*)          die "unknown kernel '$1' (known: 5.10 6.1 6.12 6.12+deb13 7.2 debug)" ;;
+	own)        echo own ;;
+	*)          die "unknown kernel '$1' (known: 5.10 6.1 6.12 6.12+deb13 7.2 debug own)" ;;
 	esac
 }
 
@@ -132,10 +135,10 @@ suite_update() {
 kernel_resolve() {
 	local suite pat pkg search
 	suite=$(kernel_source "$1") || exit 2
-	if [ "$suite" = debug ]; then
-		debug_kernel_abi
-		return
-	fi
+	case $suite in
+	debug) debug_kernel_abi; return ;;
+	own)   own_kernel_abi; return ;;
+	esac
 	pat=$(kernel_pattern "$1")
 	if [ "$suite" = host ]; then
 		search=(apt-cache)
@@ -161,11 +164,15 @@ kernel_fetch() {
 	local kver=$1 abi=$2 suite dir tmp pkg pkgs get
 	suite=$(kernel_source "$kver")
 	dir=$(kernel_dir "$abi")
-	if [ "$suite" = debug ]; then
+	case $suite in
+	debug)
 		debug_kernel_build "$abi"
 		echo debug >"$dir/suite"
-		return
-	fi
+		return ;;
+	own)
+		own_kernel_install "$abi"
+		return ;;
+	esac
 	if [ ! -e "$dir/root/boot/vmlinuz-$abi" ]; then
 		if [ "$suite" = host ]; then
 			note "fetching the $kver kernel $abi from this machine's apt sources"
@@ -246,7 +253,15 @@ chroot_run() {
 	return $rc
 }
 
-kernel_dir() { echo "$VIRT_CACHE/kernels/$1"; }
+# kernel_dir ABI: where its image, modules and state live; a kernel of
+# one's own has its own place (its release may be a cached kernel's).
+kernel_dir() {
+	if [ -n "${VIRT_OWN_KERNEL:-}" ] && [ "$1" = "$(own_kernel_abi 2>/dev/null)" ]; then
+		own_kernel_dir
+	else
+		echo "$VIRT_CACHE/kernels/$1"
+	fi
+}
 kernel_is_debug() { case $1 in *-virtdbg-*) return 0 ;; esac; return 1; }
 
 # Where a fetched ABI came from: host (the machine's own apt sources),
@@ -254,12 +269,13 @@ kernel_is_debug() { case $1 in *-virtdbg-*) return 0 ;; esac; return 1; }
 kernel_suite_of() { cat "$(kernel_dir "$1")/suite" 2>/dev/null || echo host; }
 
 # Where modules for ABI are built against: a headers package (on the host
-# or in its suite's chroot), or the debug kernel's build tree.
+# or in its suite's chroot), or the build tree of the debug kernel or of
+# one's own.
 kernel_headers() {
 	local suite
 	suite=$(kernel_suite_of "$1")
 	case $suite in
-	debug) echo "$(kernel_dir "$1")/build" ;;
+	debug|own) echo "$(kernel_dir "$1")/build" ;;
 	host)  echo "/usr/src/linux-headers-$1" ;;
 	*)     echo "$VIRT_CACHE/chroots/$suite/usr/src/linux-headers-$1" ;;
 	esac

@@ -3,7 +3,7 @@
 # fast as it can and ping -f keeps virt0's transmit path busy; the module is
 # loaded and unloaded ten times under that load, every unload completes, and
 # nothing is left behind.
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 topo_addressed
 

@@ -5,7 +5,7 @@
 #
 #   eth0 (192.0.2.1) + virt1 (198.51.100.2, root ns) + virt2 (198.51.100.3, ns c2)
 #   vp0 (veth, peer vp1 in remote) + virt3 (203.0.113.2, ns c3)
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 topo_addressed
 need ip link add vp0 type veth peer name vp1

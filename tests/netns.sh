@@ -5,7 +5,7 @@
 # other), while those that don't keep it; deleting a namespace that holds a
 # child with traffic in flight takes the child with it; rmmod removes
 # children in every namespace.
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 topo_init
 ipv6_off

@@ -4,7 +4,7 @@
 # parent can't take one a child holds); an address added while the child is
 # down answers once it is up, and only then; a removed address stops
 # answering; many addresses on one child all answer.
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 topo_init
 ipv6_off

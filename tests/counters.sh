@@ -3,7 +3,7 @@
 # with its own: every frame the other host sends to virt1 is one rx packet
 # of virt1, byte for byte, and every reply one tx packet; none of the
 # parent's traffic is counted on the child.
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 topo_addressed
 child virt1 eth0

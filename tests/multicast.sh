@@ -4,7 +4,7 @@
 # child's group memberships are added to the parent's filter so that its
 # NIC lets them in, and leave it when the child goes down; a child that is
 # down gets nothing.
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 topo_init
 # IPv6 only where the test needs it (virt2 and the other host): counters

@@ -434,7 +434,7 @@ refused() {
 	fi
 }
 
-# --- UDP endpoints (tests/udp.py) ------------------------------------------
+# --- UDP endpoints (tests/lib/udp.py) --------------------------------------
 
 UDP=${BASH_SOURCE[0]%/*}/udp.py
 # frames.py DEV KIND ARGS...: hand-made frames (forged sources, DHCP).
@@ -498,7 +498,7 @@ unload_under_flood() {
 	shift 3
 	need R ip neigh replace 198.51.100.2 lladdr "$(mac eth0)" dev eth1 nud permanent
 	# Under virt.ko eth0 hears no ARP reply (divert), so it can't resolve
-	# the other host while the child is up: pin it, as divert.sh does.
+	# the other host while the child is up: pin it, as base-divert.sh does.
 	need ip neigh replace 192.0.2.2 lladdr "$(R cat /sys/class/net/eth1/address)" \
 		dev eth0 nud permanent
 	pktgen_start eth1 198.51.100.2 "$(mac eth0)"

@@ -4,7 +4,7 @@
 # and leaves nothing behind. A parent that already has a receive handler (a
 # bridge port, a macvlan parent) is refused with EBUSY, and the bridge keeps
 # working before and after.
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 topo_init
 ipv6_off

@@ -3,7 +3,7 @@
 # hot-unplugged (its driver unbound through sysfs) under traffic, and a
 # parent moved to another namespace. virt0 goes with it at once, nothing
 # waits for a reference, and the module then unloads.
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 topo_init
 ipv6_off

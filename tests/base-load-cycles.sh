@@ -2,7 +2,7 @@
 # 50 load/unload cycles, each bringing virt0 up with an address, and each
 # leaving nothing behind: no device, no module, the parent's receive
 # handler free (eth0 can then join a bridge, which needs it).
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 topo_init
 ipv6_off

@@ -4,7 +4,7 @@
 # the same time on their own subnets, over IPv4 and IPv6, with ping and
 # TCP; tcpdump -i virt1 shows only the child's traffic while tcpdump -i eth0
 # still sees the parent's.
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 topo_init
 need R ip addr add 192.0.2.2/24 dev eth1

@@ -4,7 +4,7 @@
 # virt0 hears it all; with strict reverse-path filtering the parent's own
 # address stops answering. rmmod (or virt0 down) gives eth0 its traffic back.
 # The parent's own looped-back multicast is not diverted.
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 topo_init
 ipv6_off

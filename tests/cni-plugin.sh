@@ -11,7 +11,7 @@
 # The same configuration runs through the reference ipvlan (l2) and macvlan
 # (bridge) plugins (VIRT_CHILD_KIND): their exact error codes and the
 # allow list are virt's alone.
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 export IP_LIB_DIR=$VIRT_BUILD/iproute2
 topo_addressed

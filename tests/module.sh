@@ -4,7 +4,7 @@
 # the parameters; bad parameters and bad netlink requests are refused with
 # a clear message and leave nothing behind; children can't carry another
 # receive handler; ethtool reports the driver and the parent's link.
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 topo_init
 ipv6_off

@@ -3,7 +3,7 @@
 # virt0 an address on a new subnet, and let the other host on the wire reach
 # it. tcpdump -i virt0 shows the exchange, and virt0's counters match, frame
 # for frame and byte for byte, what the other host sent and received.
-. "${0%/*}/lib.sh"
+. "${0%/*}/lib/lib.sh"
 
 topo_init
 ipv6_off
