@@ -501,8 +501,8 @@ static int virt_link_own_mac(struct net_device *dev, struct net_device *parent,
 			     struct netlink_ext_ack *extack)
 {
 	struct virt_dev *child = netdev_priv(dev);
-	const char *why;
 	bool own;
+	int err;
 
 	own = tb[IFLA_ADDRESS] && !ether_addr_equal(dev->dev_addr, parent->dev_addr);
 	if (data && data[IFLA_VIRT_OWN_MAC]) {
@@ -518,11 +518,9 @@ static int virt_link_own_mac(struct net_device *dev, struct net_device *parent,
 		NL_SET_ERR_MSG(extack, "A mirror has its parent's MAC address");
 		return -EINVAL;
 	}
-	why = virt_mac_unfit(parent);
-	if (why) {
-		virt_link_refuse(parent, why, extack);
-		return -EOPNOTSUPP;
-	}
+	err = virt_mac_fit(parent, extack);
+	if (err)
+		return err;
 	if (!tb[IFLA_ADDRESS]) {
 		eth_hw_addr_random(dev);
 	} else if (virt_mac_taken(parent, dev->dev_addr)) {

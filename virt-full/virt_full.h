@@ -490,7 +490,8 @@ void virt_wait_port_destroy(struct virt_port *port);
 
 /* mac.c APIs: */
 struct virt_dev *virt_mac_lookup_rcu(struct virt_port *port, const u8 *addr);
-const char *virt_mac_unfit(const struct net_device *parent);
+int virt_mac_fit(const struct net_device *parent,
+		 struct netlink_ext_ack *extack);
 bool virt_mac_owned(struct virt_port *port, const u8 *addr);
 bool virt_mac_taken(const struct net_device *parent, const u8 *addr);
 void virt_mac_refill(struct virt_port *port);
