@@ -124,7 +124,8 @@ examples/virt-frames: examples/virt-frames.c
 
 dkms-install:
 	mkdir -p $(DKMS_SRC)
-	cp -r Kbuild Makefile dkms.conf compat.h stacked.h virt.c virt-full $(DKMS_SRC)/
+	cp -r Kbuild Makefile dkms.conf compat.h stacked.h stacked.c virt.c virt-full \
+		$(DKMS_SRC)/
 	dkms add -m virt -v $(VERSION)
 	dkms install -m virt -v $(VERSION) -k $(KVER)
 	$(MAKE) install-man

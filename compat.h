@@ -1,12 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The one place that knows how kernels differ.
- *
- * Both modules include it; the .c files are written against the newest API
- * and carry no version checks. Kbuild greps the target kernel's headers and
- * passes -DVIRT_HAVE_<feature> for what it finds: feature probes rather than
- * version numbers, because Debian backports (6.1 has pcpu_stat_type, the
- * bookworm 6.12 has netns_immutable).
+ * The sources are written against the newest API. Kbuild probes the
+ * target's headers (-DVIRT_HAVE_*) rather than comparing versions, because
+ * Debian backports (bookworm's 6.12 has netns_immutable).
  */
 #ifndef VIRT_COMPAT_H
 #define VIRT_COMPAT_H
@@ -15,15 +11,11 @@
 #include <linux/slab.h>
 #include <linux/u64_stats_sync.h>
 #include <net/rtnetlink.h>
-/* Newer kernels keep netdev_lockdep_set_classes() in net/netdev_lock.h. */
 #ifdef VIRT_HAVE_NETDEV_LOCK_H
 #include <net/netdev_lock.h>
 #endif
 
-/*
- * Netfilter's netdev egress hook (5.16), through which virt_full sees the
- * parent's output (host.c): 1 where the kernel has it and it is built in.
- */
+/* Netfilter's netdev egress hook: 5.16 and later, if built in. */
 #ifdef VIRT_HAVE_NETFILTER_NETDEV_H
 #include <linux/netfilter_netdev.h>
 #endif
@@ -33,7 +25,6 @@
 #define VIRT_EGRESS_HOOK 0
 #endif
 
-/* Lockless TX: a feature bit until 6.12, a device field since. */
 static inline void virt_set_lltx(struct net_device *dev)
 {
 #ifdef VIRT_HAVE_LLTX_FIELD
@@ -43,9 +34,6 @@ static inline void virt_set_lltx(struct net_device *dev)
 #endif
 }
 
-/* Pin a device to its namespace: a feature bit, then netns_local (6.12),
- * then netns_immutable (6.15, backported to Debian's 6.12).
- */
 static inline void virt_set_netns_local(struct net_device *dev)
 {
 #if defined(VIRT_HAVE_NETNS_IMMUTABLE)
@@ -58,14 +46,8 @@ static inline void virt_set_netns_local(struct net_device *dev)
 }
 
 /*
- * A slab cache the allocator won't merge with another, so that at
- * kmem_cache_destroy() what is left in it is ours, and the kernel says so;
- * none of these flags hides the objects from kmemleak. SLAB_NO_MERGE since
- * 6.4. Before, no flag does only that; SLAB_STORE_USER keeps merging off
- * too (SLUB never merges a cache with debug flags), and records who
- * allocated each object, which the report of one left behind then shows.
- * A kernel without SLUB_DEBUG refuses debug flags: there the cache may
- * merge, and only kmemleak sees a leak.
+ * An unmerged cache, so that kmem_cache_destroy() reports what we left in
+ * it. Before SLAB_NO_MERGE (6.4), SLUB merges no cache with debug flags.
  */
 #if defined(SLAB_NO_MERGE)
 #define VIRT_SLAB_OWN SLAB_NO_MERGE
@@ -76,7 +58,6 @@ static inline void virt_set_netns_local(struct net_device *dev)
 #endif
 
 #ifndef VIRT_HAVE_NETDEV_HOLD
-/* Reference trackers arrived in 5.17, netdev_hold() in 6.0. */
 struct virt_no_tracker {};
 #define netdevice_tracker struct virt_no_tracker
 
@@ -103,7 +84,6 @@ static inline void netif_inherit_tso_max(struct net_device *to,
 #endif
 
 #ifndef VIRT_HAVE_TSTATS_TX_ADD
-/* 5.10: pcpu_sw_netstats holds plain u64 and has no tx helper. */
 static inline void dev_sw_netstats_tx_add(struct net_device *dev,
 					  unsigned int packets,
 					  unsigned int len)
@@ -126,15 +106,10 @@ static inline void dev_get_tstats64(struct net_device *dev,
 }
 #endif
 
-/*
- * newlink took its arguments one by one before 6.15. The code is written
- * against the newer form; VIRT_NEWLINK_COMPAT(fn) defines fn_compat, the
- * function that goes into rtnl_link_ops: an adapter before 6.15, a plain
- * forwarder since.
- */
+/* VIRT_NEWLINK_COMPAT(fn): fn_compat, for rtnl_link_ops' newlink. */
 #ifndef VIRT_HAVE_NEWLINK_PARAMS
 struct rtnl_newlink_params {
-	struct net *src_net;	/* the link namespace, already resolved */
+	struct net *src_net;
 	struct nlattr **tb;
 	struct nlattr **data;
 };

@@ -4,22 +4,11 @@
  *
  *	insmod virt.ko link=eth0 [ifname=virt]
  *
- * creates one child, virt0, stacked on the parent eth0. Every frame eth0
- * receives is diverted to virt0 while virt0 is up: eth0's own stack sees
- * none of them (its taps still do). virt0 has eth0's MAC, transmits through
- * eth0, and follows its carrier, MTU, MAC and offloads; eth0 is promiscuous
- * while virt0 is (tcpdump -i virt0), and up. When eth0 leaves
- * (deleted, unplugged, moved to another namespace) virt0 goes with it;
- * rmmod removes virt0 and leaves eth0 exactly as it was. Children that
- * coexist with the parent are virt-full/'s business.
+ * creates virt0, stacked on eth0, which takes every frame eth0 receives
+ * while it is up. Children that coexist with the parent are virt-full/'s.
  *
- * Locking: control runs under RTNL (module init and exit, the netdevice
- * notifier); virt_child is written only there. The data path takes no
- * lock: the rx_handler runs under rcu_read_lock() and finds the child in
- * rx_handler_data; transmit is lockless (LLTX, no qdisc) under
- * rcu_read_lock_bh(). The child outlives every reader because the
- * rx_handler is unregistered, which waits for a grace period, before the
- * child is unregistered.
+ * Locking: the child outlives every data path reader because the
+ * rx_handler is unregistered, which waits for a grace period, first.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -27,7 +16,8 @@
 #include <linux/module.h>
 #include <net/net_namespace.h>
 
-#include "stacked.h"
+/* Kbuild can't link virt.ko from virt.o and a second object. */
+#include "stacked.c"
 
 static char *virt_link;
 module_param_named(link, virt_link, charp, 0444);
@@ -43,28 +33,36 @@ struct virt_priv {
 	netdevice_tracker parent_tracker;
 };
 
-/* The one child, or NULL once its parent has gone. RTNL. */
+static_assert(offsetof(struct virt_priv, parent) == 0);
+
+/* NULL once the parent has gone. */
 static struct net_device *virt_child;
 
+static struct net_device *virt_child_get(void)
+{
+	ASSERT_RTNL();
+	return virt_child;
+}
+
+static void virt_child_set(struct net_device *child)
+{
+	ASSERT_RTNL();
+	virt_child = child;
+}
+
 /*
- * Divert every frame the parent receives to the child. Called under
- * rcu_read_lock() from __netif_receive_skb_core(), after the parent's taps
- * and before any protocol handler. A frame for another host, which a
- * promiscuous parent lets in, keeps its PACKET_OTHERHOST: the child's taps
- * see it and its protocols drop it, as a promiscuous NIC's own do.
+ * A frame for another host, which a promiscuous parent lets in, keeps its
+ * PACKET_OTHERHOST: the child's protocols drop it, as a NIC's own do.
  */
 static rx_handler_result_t virt_handle_frame(struct sk_buff **pskb)
 {
 	struct sk_buff *skb = *pskb;
 	struct net_device *child = rcu_dereference(skb->dev->rx_handler_data);
 
-	/* Looped-back copies of the parent's output have no Ethernet header,
-	 * and a child that is down gives the parent its traffic back.
-	 */
+	/* Looped-back copies of the parent's output have no Ethernet header. */
 	if (unlikely(skb->pkt_type == PACKET_LOOPBACK) || !netif_running(child))
 		return RX_HANDLER_PASS;
 
-	/* A tap may hold a reference, and we are about to change skb->dev. */
 	skb = skb_share_check(skb, GFP_ATOMIC);
 	if (unlikely(!skb)) {
 		DEV_STATS_INC(child, rx_dropped);
@@ -77,15 +75,10 @@ static rx_handler_result_t virt_handle_frame(struct sk_buff **pskb)
 	return RX_HANDLER_ANOTHER;
 }
 
-/*
- * Hand the frame to the parent; its qdisc and driver do the queueing.
- * Lockless, under rcu_read_lock_bh() from __dev_queue_xmit(). The skb is
- * consumed on every path, so this always returns NETDEV_TX_OK.
- */
 static netdev_tx_t virt_start_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct virt_priv *priv = netdev_priv(dev);
-	unsigned int len = skb->len;	/* the skb is gone after the call */
+	unsigned int len = skb->len;
 	int ret;
 
 	skb->dev = priv->parent;
@@ -98,7 +91,6 @@ static netdev_tx_t virt_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	return NETDEV_TX_OK;
 }
 
-/* Runs inside register_netdevice(), under RTNL; undone by virt_dev_uninit. */
 static int virt_dev_init(struct net_device *dev)
 {
 	struct virt_priv *priv = netdev_priv(dev);
@@ -108,19 +100,13 @@ static int virt_dev_init(struct net_device *dev)
 	if (!dev->tstats)
 		return -ENOMEM;
 	netdev_hold(parent, &priv->parent_tracker, GFP_KERNEL);
-
-	virt_inherit(dev, parent);
-	/* Same MAC as the parent: a dev_id of its own for the link-local. */
+	stacked_inherit(dev);
+	/* The parent's MAC: a dev_id of its own keeps the link-locals apart. */
 	dev->dev_id = parent->dev_id + 1;
-
-	/* Stacked on another virtual device, our TX lock nests in its own. */
-	netdev_lockdep_set_classes(dev);
 	return 0;
 }
 
-/* Unregistration: the parent's reference goes now, so that the parent
- * can go too (it may be unregistering with us).
- */
+/* Now, not in the destructor: the parent may be unregistering with us. */
 static void virt_dev_uninit(struct net_device *dev)
 {
 	struct virt_priv *priv = netdev_priv(dev);
@@ -128,27 +114,22 @@ static void virt_dev_uninit(struct net_device *dev)
 	netdev_put(priv->parent, &priv->parent_tracker);
 }
 
-/* After the last reference (also when registering failed after ndo_init):
- * nothing reads the counters any more, sysfs included.
- */
 static void virt_dev_destructor(struct net_device *dev)
 {
 	free_percpu(dev->tstats);
-	virt_destructor(dev);
+	stacked_destructor(dev);
 }
 
 /*
- * virt0 takes over all of the parent's traffic, so a sniffer on it (tcpdump
- * without -p) expects the parent's promiscuous view: the parent is
- * promiscuous too while virt0 is, and up, as a macvlan's parent is.
- * ndo_open, ndo_stop and ndo_change_rx_flags (RTNL).
+ * A sniffer on virt0, which takes all of the parent's traffic, expects the
+ * parent's promiscuous view: the parent is promiscuous while virt0 is.
  */
 static int virt_open(struct net_device *dev)
 {
 	struct virt_priv *priv = netdev_priv(dev);
 	int err;
 
-	err = virt_open_rx_mode(priv->parent, dev);
+	err = stacked_open(dev);
 	if (err || !(dev->flags & IFF_PROMISC))
 		return err;
 	err = dev_set_promiscuity(priv->parent, 1);
@@ -161,113 +142,49 @@ static int virt_stop(struct net_device *dev)
 {
 	struct virt_priv *priv = netdev_priv(dev);
 
-	virt_stop_rx_mode(priv->parent, dev);
+	stacked_stop(dev);
 	if (dev->flags & IFF_PROMISC)
 		dev_set_promiscuity(priv->parent, -1);
 	return 0;
-}
-
-/* The groups virt0 joins go to eth0's filter; it diverts what comes. */
-static void virt_set_rx_mode(struct net_device *dev)
-{
-	struct virt_priv *priv = netdev_priv(dev);
-
-	virt_sync_rx_mode(priv->parent, dev);
 }
 
 static void virt_dev_change_rx_flags(struct net_device *dev, int change)
 {
 	struct virt_priv *priv = netdev_priv(dev);
 
-	virt_change_rx_flags(priv->parent, dev, change);
+	stacked_change_rx_flags(dev, change);
 	if ((change & IFF_PROMISC) && (dev->flags & IFF_UP))
 		dev_set_promiscuity(priv->parent,
 				    dev->flags & IFF_PROMISC ? 1 : -1);
 }
 
-static netdev_features_t virt_dev_fix_features(struct net_device *dev,
-					       netdev_features_t features)
-{
-	struct virt_priv *priv = netdev_priv(dev);
-
-	return virt_fix_features(priv->parent, features);
-}
-
-static int virt_get_iflink(const struct net_device *dev)
-{
-	struct virt_priv *priv = netdev_priv(dev);
-
-	return READ_ONCE(priv->parent->ifindex);
-}
+static const struct ethtool_ops virt_ethtool_ops = {
+	.get_drvinfo		= stacked_get_drvinfo,
+	.get_link		= ethtool_op_get_link,
+	.get_link_ksettings	= stacked_get_link_ksettings,
+};
 
 static const struct net_device_ops virt_netdev_ops = {
 	.ndo_init		= virt_dev_init,
 	.ndo_uninit		= virt_dev_uninit,
+	.ndo_start_xmit		= virt_start_xmit,
+	.ndo_get_stats64	= dev_get_tstats64,
 	.ndo_open		= virt_open,
 	.ndo_stop		= virt_stop,
-	.ndo_start_xmit		= virt_start_xmit,
 	.ndo_change_rx_flags	= virt_dev_change_rx_flags,
-	.ndo_set_rx_mode	= virt_set_rx_mode,
-	.ndo_fix_features	= virt_dev_fix_features,
-	.ndo_get_iflink		= virt_get_iflink,
-	.ndo_get_stats64	= dev_get_tstats64,
-};
-
-/* Speed and duplex are the parent's. Called under RTNL. */
-static int virt_get_link_ksettings(struct net_device *dev,
-				   struct ethtool_link_ksettings *cmd)
-{
-	struct virt_priv *priv = netdev_priv(dev);
-
-	return __ethtool_get_link_ksettings(priv->parent, cmd);
-}
-
-static const struct ethtool_ops virt_ethtool_ops = {
-	.get_drvinfo		= virt_get_drvinfo,
-	.get_link		= ethtool_op_get_link,
-	.get_link_ksettings	= virt_get_link_ksettings,
+	.ndo_set_rx_mode	= stacked_set_rx_mode,
+	.ndo_fix_features	= stacked_fix_features,
+	.ndo_get_iflink		= stacked_get_iflink,
 };
 
 static void virt_setup(struct net_device *dev)
 {
-	ether_setup(dev);
-	dev->netdev_ops = &virt_netdev_ops;
-	dev->ethtool_ops = &virt_ethtool_ops;
-	dev->needs_free_netdev = true;
-	dev->priv_destructor = virt_dev_destructor;
-	/* The parent's qdisc queues; nothing may stack an rx_handler on us;
-	 * our unicast and multicast lists go to the parent's filter; netpoll
-	 * would transmit with IRQs off, which the parent's dev_queue_xmit()
-	 * can't (netconsole belongs on the parent).
-	 */
-	dev->priv_flags |= IFF_NO_QUEUE | IFF_NO_RX_HANDLER | IFF_UNICAST_FLT |
-			   IFF_DISABLE_NETPOLL;
-	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
-	virt_set_lltx(dev);
 	/* The parent is found in init_net and the child stays beside it. */
 	virt_set_netns_local(dev);
+	stacked_setup(dev, &virt_netdev_ops, &virt_ethtool_ops,
+		      virt_dev_destructor);
 }
 
-/* The parent named by link=, if it can carry us. Under RTNL. */
-static struct net_device *virt_find_parent(void)
-{
-	struct net_device *parent = __dev_get_by_name(&init_net, virt_link);
-	const char *why;
-	int err;
-
-	if (!parent) {
-		pr_err("link=%s: no such interface\n", virt_link);
-		return ERR_PTR(-ENODEV);
-	}
-	why = virt_parent_unfit(parent, NULL, &err);
-	if (why) {
-		pr_err("link=%s: %s\n", virt_link, why);
-		return ERR_PTR(err);
-	}
-	return parent;
-}
-
-/* Under RTNL. */
 static int virt_create(void)
 {
 	struct net_device *parent, *child;
@@ -275,7 +192,8 @@ static int virt_create(void)
 	char pattern[IFNAMSIZ];
 	int err;
 
-	parent = virt_find_parent();
+	ASSERT_RTNL();
+	parent = stacked_find_parent(virt_link, NULL);
 	if (IS_ERR(parent))
 		return PTR_ERR(parent);
 
@@ -302,10 +220,10 @@ static int virt_create(void)
 		pr_err("%s: cannot link %s above it: %d\n", parent->name, child->name, err);
 		goto err_rx_handler;
 	}
-	virt_follow_operstate(parent, child);
+	stacked_follow_operstate(child);
 	/* Without a carrier event operstate would stay UNKNOWN. */
 	linkwatch_fire_event(child);
-	virt_child = child;
+	virt_child_set(child);
 	pr_info("%s: created on %s, which now diverts its traffic to it\n",
 		child->name, parent->name);
 	return 0;
@@ -317,43 +235,36 @@ err_unregister:
 	return err;
 }
 
-/* Detach from the parent, then unregister. Under RTNL. */
 static void virt_destroy(struct net_device *child)
 {
 	struct virt_priv *priv = netdev_priv(child);
 
-	/* Waits for a grace period: no rx_handler runs for the child after. */
+	ASSERT_RTNL();
 	netdev_rx_handler_unregister(priv->parent);
 	netdev_upper_dev_unlink(priv->parent, child);
 	pr_info("%s: removed from %s\n", child->name, priv->parent->name);
 	unregister_netdevice(child);
-	virt_child = NULL;
+	virt_child_set(NULL);
 }
 
-/* The child follows its parent. Called under RTNL. */
 static int virt_netdev_event(struct notifier_block *nb, unsigned long event,
 			     void *ptr)
 {
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
-	struct net_device *child = virt_child;
-	struct virt_priv *priv;
+	struct net_device *child = virt_child_get();
 
-	if (!child)
-		return NOTIFY_DONE;
-	priv = netdev_priv(child);
-	if (dev != priv->parent)
+	if (!child || dev != stacked_parent(child))
 		return NOTIFY_DONE;
 
 	switch (event) {
 	case NETDEV_PRE_TYPE_CHANGE:
-		/* The child only makes sense on Ethernet. */
 		return NOTIFY_BAD;
 	case NETDEV_UNREGISTER:
-		/* Deleted, unplugged or moved to another namespace. */
+		/* Also when it moves to another namespace. */
 		virt_destroy(child);
 		break;
 	default:
-		virt_follow_parent(event, dev, child, NULL);
+		stacked_follow_parent(event, child, NULL);
 	}
 	return NOTIFY_DONE;
 }
@@ -366,7 +277,7 @@ static int __init virt_init(void)
 {
 	int err;
 
-	err = virt_check_param_names(virt_link, virt_ifname);
+	err = stacked_check_params(virt_link, virt_ifname, true);
 	if (err)
 		return err;
 
@@ -385,9 +296,12 @@ static int __init virt_init(void)
 
 static void __exit virt_exit(void)
 {
+	struct net_device *child;
+
 	rtnl_lock();
-	if (virt_child)
-		virt_destroy(virt_child);
+	child = virt_child_get();
+	if (child)
+		virt_destroy(child);
 	rtnl_unlock();
 	/* Last: this replays UNREGISTER events, which must find no child. */
 	unregister_netdevice_notifier(&virt_notifier);

@@ -58,13 +58,11 @@ static int virt_dev_init(struct net_device *dev)
 	}
 	/* newlink set an own-mac child's MAC; the rest is the parent's. */
 	ether_addr_copy(own, dev->dev_addr);
-	virt_inherit(dev, child->parent);
+	stacked_inherit(dev);
 	if (child->own_mac)
 		eth_hw_addr_set(dev, own);
 	if (child->mtu.own)
 		dev->mtu = child->mtu.own;
-	/* Stacked on another virtual device, our TX lock nests in its own. */
-	netdev_lockdep_set_classes(dev);
 	return 0;
 }
 
@@ -92,7 +90,7 @@ static void virt_dev_destructor(struct net_device *dev)
 
 	free_percpu(child->stats);
 	virt_allow_free(child);
-	virt_destructor(dev);
+	stacked_destructor(dev);
 }
 
 /* A mirror sees everything already, and changes nothing upstream. */
@@ -106,7 +104,7 @@ static int virt_open(struct net_device *dev)
 	err = virt_mac_open(child);
 	if (err)
 		return err;
-	err = virt_open_rx_mode(child->parent, dev);
+	err = stacked_open(dev);
 	if (err)
 		virt_mac_stop(child);
 	return err;
@@ -118,7 +116,7 @@ static int virt_stop(struct net_device *dev)
 
 	if (!virt_is_mirror(child)) {
 		virt_mac_stop(child);
-		virt_stop_rx_mode(child->parent, dev);
+		stacked_stop(dev);
 		virt_bc_filter_update(child->port);
 	}
 	return 0;
@@ -129,7 +127,7 @@ static void virt_dev_change_rx_flags(struct net_device *dev, int change)
 	struct virt_dev *child = netdev_priv(dev);
 
 	if (!virt_is_mirror(child))
-		virt_change_rx_flags(child->parent, dev, change);
+		stacked_change_rx_flags(dev, change);
 }
 
 /*
@@ -157,7 +155,7 @@ static void virt_set_rx_mode(struct net_device *dev)
 	/* Readers may see a mix of old and new bits for a moment: harmless. */
 	bitmap_copy(child->mc_filter, filter, VIRT_MC_FILTER_SIZE);
 	virt_bc_filter_update(child->port);
-	virt_sync_rx_mode(child->parent, dev);
+	stacked_set_rx_mode(dev);
 }
 
 /*
@@ -200,22 +198,7 @@ static int virt_dev_change_mtu(struct net_device *dev, int new_mtu)
 {
 	struct virt_dev *child = netdev_priv(dev);
 
-	return virt_change_mtu(dev, &child->mtu, new_mtu);
-}
-
-static netdev_features_t virt_dev_fix_features(struct net_device *dev,
-					       netdev_features_t features)
-{
-	struct virt_dev *child = netdev_priv(dev);
-
-	return virt_fix_features(child->parent, features);
-}
-
-static int virt_get_iflink(const struct net_device *dev)
-{
-	const struct virt_dev *child = netdev_priv(dev);
-
-	return READ_ONCE(child->parent->ifindex);
+	return stacked_change_mtu(dev, &child->mtu, new_mtu);
 }
 
 static const struct net_device_ops virt_netdev_ops = {
@@ -228,8 +211,8 @@ static const struct net_device_ops virt_netdev_ops = {
 	.ndo_set_rx_mode	= virt_set_rx_mode,
 	.ndo_get_stats64	= virt_get_stats64,
 	.ndo_change_mtu		= virt_dev_change_mtu,
-	.ndo_fix_features	= virt_dev_fix_features,
-	.ndo_get_iflink		= virt_get_iflink,
+	.ndo_fix_features	= stacked_fix_features,
+	.ndo_get_iflink		= stacked_get_iflink,
 	.ndo_validate_addr	= eth_validate_addr,
 	.ndo_set_mac_address	= virt_mac_set,
 };
@@ -237,15 +220,6 @@ static const struct net_device_ops virt_netdev_ops = {
 bool virt_is_child(const struct net_device *dev)
 {
 	return dev->netdev_ops == &virt_netdev_ops;
-}
-
-/* Speed and duplex are the parent's. Called under RTNL. */
-static int virt_get_link_ksettings(struct net_device *dev,
-				   struct ethtool_link_ksettings *cmd)
-{
-	struct virt_dev *child = netdev_priv(dev);
-
-	return __ethtool_get_link_ksettings(child->parent, cmd);
 }
 
 /* ethtool -S: the child's counters, then its port's. */
@@ -288,9 +262,9 @@ static void virt_get_ethtool_stats(struct net_device *dev,
 }
 
 static const struct ethtool_ops virt_ethtool_ops = {
-	.get_drvinfo		= virt_get_drvinfo,
+	.get_drvinfo		= stacked_get_drvinfo,
 	.get_link		= ethtool_op_get_link,
-	.get_link_ksettings	= virt_get_link_ksettings,
+	.get_link_ksettings	= stacked_get_link_ksettings,
 	.get_ts_info		= ethtool_op_get_ts_info,
 	.get_sset_count		= virt_get_sset_count,
 	.get_strings		= virt_get_strings,
@@ -299,20 +273,8 @@ static const struct ethtool_ops virt_ethtool_ops = {
 
 static void virt_setup(struct net_device *dev)
 {
-	ether_setup(dev);
-	dev->netdev_ops = &virt_netdev_ops;
-	dev->ethtool_ops = &virt_ethtool_ops;
-	dev->needs_free_netdev = true;
-	dev->priv_destructor = virt_dev_destructor;
-	/* The parent's qdisc queues; nothing may stack an rx_handler on us;
-	 * our unicast and multicast lists go to the parent's filter.
-	 */
-	dev->priv_flags |= IFF_NO_QUEUE | IFF_NO_RX_HANDLER | IFF_UNICAST_FLT;
-	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
-	/* netpoll (netconsole) would transmit with IRQs off, which
-	 * dev_queue_xmit() on the parent can't; ask for it on the parent.
-	 */
-	dev->priv_flags |= IFF_DISABLE_NETPOLL;
+	stacked_setup(dev, &virt_netdev_ops, &virt_ethtool_ops,
+		      virt_dev_destructor);
 	/* The demux steers by address, not by VLAN: a VLAN device on a child
 	 * would never receive. Put the VLAN on the parent, the child on it.
 	 */
@@ -321,18 +283,6 @@ static void virt_setup(struct net_device *dev)
 	 * parent's, and ndo_init makes the parent's the maximum.
 	 */
 	dev->max_mtu = ETH_MAX_MTU;
-	virt_set_lltx(dev);
-}
-
-/* Report why @parent can't carry us, to netlink or to the kernel log. */
-static void virt_link_refuse(struct net_device *parent, const char *why,
-			     struct netlink_ext_ack *extack)
-{
-	/* NL_SET_ERR_MSG() only takes a literal; @why is one, elsewhere. */
-	if (extack)
-		extack->_msg = why;
-	else
-		pr_err("link=%s: %s\n", parent->name, why);
 }
 
 /* A mirror sees every frame the parent receives: no short way for any. */
@@ -352,15 +302,12 @@ static int virt_link_attach(struct net_device *dev, struct net_device *parent,
 			    struct netlink_ext_ack *extack, bool *registered)
 {
 	struct virt_dev *child = netdev_priv(dev);
-	const char *why;
 	int err;
 
 	*registered = false;
-	why = virt_parent_unfit(parent, virt_port_handle_frame, &err);
-	if (why) {
-		virt_link_refuse(parent, why, extack);
+	err = stacked_parent_fit(parent, virt_port_handle_frame, extack);
+	if (err)
 		return err;
-	}
 
 	child->dev = dev;
 	child->parent = parent;
@@ -381,7 +328,7 @@ static int virt_link_attach(struct net_device *dev, struct net_device *parent,
 	err = virt_host_sync(child->port);
 	if (err && virt_host_needs(child->port, child))
 		goto err_unlink;
-	virt_follow_operstate(parent, dev);
+	stacked_follow_operstate(dev);
 	/* Without a carrier event operstate would stay UNKNOWN. */
 	linkwatch_fire_event(dev);
 	pr_debug("%s: created on %s%s\n", dev->name, parent->name,
@@ -501,8 +448,8 @@ static int virt_link_own_mac(struct net_device *dev, struct net_device *parent,
 			     struct netlink_ext_ack *extack)
 {
 	struct virt_dev *child = netdev_priv(dev);
-	const char *why;
 	bool own;
+	int err;
 
 	own = tb[IFLA_ADDRESS] && !ether_addr_equal(dev->dev_addr, parent->dev_addr);
 	if (data && data[IFLA_VIRT_OWN_MAC]) {
@@ -518,11 +465,9 @@ static int virt_link_own_mac(struct net_device *dev, struct net_device *parent,
 		NL_SET_ERR_MSG(extack, "A mirror has its parent's MAC address");
 		return -EINVAL;
 	}
-	why = virt_mac_unfit(parent);
-	if (why) {
-		virt_link_refuse(parent, why, extack);
-		return -EOPNOTSUPP;
-	}
+	err = virt_mac_fit(parent, extack);
+	if (err)
+		return err;
 	if (!tb[IFLA_ADDRESS]) {
 		eth_hw_addr_random(dev);
 	} else if (virt_mac_taken(parent, dev->dev_addr)) {

@@ -37,19 +37,26 @@ struct virt_dev *virt_mac_lookup_rcu(struct virt_port *port, const u8 *addr)
 }
 
 /*
- * Why @parent can't receive for a second MAC address, or NULL: a Wi-Fi
+ * Can @parent receive for a second MAC address? A Wi-Fi
  * station's access point delivers only its one, and a device with
  * neither a unicast filter nor a receive mode can't be told.
  */
-const char *virt_mac_unfit(const struct net_device *parent)
+int virt_mac_fit(const struct net_device *parent,
+		 struct netlink_ext_ack *extack)
 {
 	/* cfg80211's devtype: ieee80211_ptr exists only with CFG80211. */
-	if (parent->dev.type && !strcmp(parent->dev.type->name, "wlan"))
-		return "A Wi-Fi station receives for its own MAC only: no own-mac on it";
+	if (parent->dev.type && !strcmp(parent->dev.type->name, "wlan")) {
+		NL_SET_ERR_MSG(extack,
+			       "A Wi-Fi station receives for its own MAC only: no own-mac on it");
+		return -EOPNOTSUPP;
+	}
 	if (!(parent->priv_flags & IFF_UNICAST_FLT) &&
-	    !parent->netdev_ops->ndo_set_rx_mode)
-		return "The parent can neither filter for nor see another MAC: no own-mac";
-	return NULL;
+	    !parent->netdev_ops->ndo_set_rx_mode) {
+		NL_SET_ERR_MSG(extack,
+			       "The parent can neither filter for nor see another MAC: no own-mac");
+		return -EOPNOTSUPP;
+	}
+	return 0;
 }
 
 /* Is @addr an own-mac child's on @port? RTNL. */

@@ -31,23 +31,16 @@ module_param_named(mode, virt_mode, charp, 0444);
 MODULE_PARM_DESC(mode,
 		 "Mode of the child created at load: normal (answers for its own addresses, the default) or mirror (sees a copy of all the parent's traffic)");
 
-/* insmod virt_full.ko link=eth0: one child in init_net. Under RTNL. */
+/* insmod virt_full.ko link=eth0: one child in init_net. */
 static int virt_create_at_load(u32 mode)
 {
-	struct net_device *parent = __dev_get_by_name(&init_net, virt_link);
+	struct net_device *parent;
 	char pattern[IFNAMSIZ];
-	const char *why;
 	int err;
 
-	if (!parent) {
-		pr_err("link=%s: no such interface\n", virt_link);
-		return -ENODEV;
-	}
-	why = virt_parent_unfit(parent, virt_port_handle_frame, &err);
-	if (why) {
-		pr_err("link=%s: %s\n", virt_link, why);
-		return err;
-	}
+	parent = stacked_find_parent(virt_link, virt_port_handle_frame);
+	if (IS_ERR(parent))
+		return PTR_ERR(parent);
 	snprintf(pattern, sizeof(pattern), "%s%%d", virt_ifname);
 	err = virt_link_create(parent, pattern, mode);
 	if (err)
@@ -69,8 +62,7 @@ static int __init virt_full_init(void)
 		pr_err("mode=%.32s: not a mode (normal or mirror)\n", virt_mode);
 		return -EINVAL;
 	}
-	err = virt_link ? virt_check_param_names(virt_link, virt_ifname) :
-			  virt_check_ifname(virt_ifname);
+	err = stacked_check_params(virt_link, virt_ifname, false);
 	if (err)
 		return err;
 	err = virt_addr_init();

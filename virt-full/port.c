@@ -188,10 +188,10 @@ static int virt_port_event(struct notifier_block *nb, unsigned long event,
 	default:
 		list_for_each_entry(child, &port->children, pnode)
 			if (event != NETDEV_CHANGEADDR || !child->own_mac)
-				virt_follow_parent(event, dev, child->dev,
-						   &child->mtu);
+				stacked_follow_parent(event, child->dev,
+						      &child->mtu);
 		list_for_each_entry(child, &port->mirrors, pnode)
-			virt_follow_parent(event, dev, child->dev, &child->mtu);
+			stacked_follow_parent(event, child->dev, &child->mtu);
 	}
 	return NOTIFY_DONE;
 }

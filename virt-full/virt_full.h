@@ -204,8 +204,8 @@ struct virt_port {
 };
 
 struct virt_dev {
+	struct net_device *parent;	/* first: stacked_parent() */
 	struct net_device *dev;
-	struct net_device *parent;
 	struct virt_port *port;
 	struct list_head pnode;		/* in port->children or ->mirrors */
 	u32 mode;			/* enum virt_mode, fixed at creation */
@@ -214,7 +214,7 @@ struct virt_dev {
 					 * unless own_mac
 					 */
 	struct hlist_node mnode;	/* in port->macs, if own_mac */
-	struct virt_mtu mtu;		/* its own, if it has one (stacked.h) */
+	struct stacked_mtu mtu;		/* its own, if it has one */
 	bool mirror_tx;			/* a mirror sees the parent's output */
 	bool forward;			/* a mirror's own frames go out */
 	bool spoofchk;			/* sends only from what it holds */
@@ -230,6 +230,8 @@ struct virt_dev {
 	/* Its entries in port->waits, by kind; port->wait_lock. */
 	u8 waiting[VIRT_WAIT_KINDS];
 };
+
+static_assert(offsetof(struct virt_dev, parent) == 0);
 
 /* One address of a child: IPv4 addresses are stored v4-mapped. */
 struct virt_addr {
@@ -490,7 +492,8 @@ void virt_wait_port_destroy(struct virt_port *port);
 
 /* mac.c APIs: */
 struct virt_dev *virt_mac_lookup_rcu(struct virt_port *port, const u8 *addr);
-const char *virt_mac_unfit(const struct net_device *parent);
+int virt_mac_fit(const struct net_device *parent,
+		 struct netlink_ext_ack *extack);
 bool virt_mac_owned(struct virt_port *port, const u8 *addr);
 bool virt_mac_taken(const struct net_device *parent, const u8 *addr);
 void virt_mac_refill(struct virt_port *port);
