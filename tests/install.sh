@@ -29,7 +29,7 @@ kver=$(uname -r)
 src=$T_TMP/virt
 need ln -sfn "$VIRT_KDIR" "/lib/modules/$kver/build"
 need mkdir -p "$src"
-need cp -r Kbuild Makefile dkms.conf compat.h stacked.h virt.c virt-full debian iproute2 man cni "$src/"
+need cp -r Kbuild Makefile dkms.conf compat.h stacked.c stacked.h virt.c virt-full debian iproute2 man cni "$src/"
 need rm -f "$src/cni/virt" "$src/cni/fuzz-conf"
 # cni_installed NAME: NAME put the CNI plugin where podman looks, and it runs.
 cni_installed() {
