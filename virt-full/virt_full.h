@@ -254,11 +254,17 @@ enum virt_key {
 	VIRT_KEY_TARGET,	/* ARP, or NDP NS/NA, target address */
 };
 
-/* rx.c APIs: */
-rx_handler_result_t virt_port_handle_frame(struct sk_buff **pskb);
+/* parse.c APIs: */
+
+/* The most virt_get_key() pulls past the L3 header's start: IPv6 and NDP. */
+#define VIRT_KEY_MAX_PULL (sizeof(struct ipv6hdr) + sizeof(struct nd_msg))
+
 enum virt_key virt_get_key(struct sk_buff *skb, __be16 proto,
 			   unsigned int off, struct in6_addr *key,
 			   struct in6_addr *src);
+
+/* rx.c APIs: */
+rx_handler_result_t virt_port_handle_frame(struct sk_buff **pskb);
 
 /* port.c APIs: */
 
