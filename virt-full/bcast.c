@@ -94,9 +94,6 @@ void virt_bc_enqueue(struct virt_port *port, struct sk_buff *skb,
 	unsigned int bucket = from ? virt_bc_bucket(from) : 0;
 	struct sk_buff *nskb;
 
-	/* The host's DHCP id is the host's before any child sees it. */
-	if (!from && sent)
-		virt_wait_host_sent(port, skb);
 	if (list_empty(&port->children) ||
 	    !test_bit(virt_mc_hash(eth_hdr(skb)->h_dest), port->mc_filter))
 		return;
@@ -207,6 +204,45 @@ static void virt_bc_deliver(struct virt_port *port, struct sk_buff *skb)
 		else
 			virt_stats_inc(child, VIRT_DROP_BACKLOG);
 		local_bh_enable();
+	}
+}
+
+/*
+ * A copy of one of the parent's frames for each mirror child: what it
+ * received (@output false: skb->data at the network header) or, for those
+ * that asked, what it sent (@output true: at the MAC header). The copy is
+ * for the mirror's taps and counters only: PACKET_OTHERHOST keeps its
+ * stack from acting on it.
+ */
+void virt_mirror(struct virt_port *port, struct sk_buff *skb, bool output)
+{
+	struct virt_dev *m;
+	struct sk_buff *nskb;
+	unsigned int len;
+
+	list_for_each_entry_rcu(m, &port->mirrors, pnode) {
+		if (!netif_running(m->dev) || (output && !READ_ONCE(m->mirror_tx)))
+			continue;
+		nskb = skb_clone(skb, GFP_ATOMIC);
+		if (!nskb) {
+			virt_stats_inc(m, VIRT_DROP_CLONE);
+			continue;
+		}
+		/* Scrub while nskb->dev is still the parent (eth_type_trans()
+		 * below changes it). A copy goes to taps, never to a route:
+		 * the parent's output may hold its dst without a reference.
+		 */
+		virt_rx_cross(nskb, m->dev);
+		skb_dst_drop(nskb);
+		if (output)
+			nskb->protocol = eth_type_trans(nskb, m->dev);
+		nskb->dev = m->dev;
+		nskb->pkt_type = PACKET_OTHERHOST;
+		len = nskb->len + ETH_HLEN;
+		if (netif_rx(nskb) == NET_RX_SUCCESS)
+			virt_stats_rx(m, len, false, VIRT_RX_MIRROR);
+		else
+			virt_stats_inc(m, VIRT_DROP_BACKLOG);
 	}
 }
 

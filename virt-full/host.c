@@ -32,6 +32,14 @@
 
 #include "virt_full.h"
 
+/*
+ * Per CPU, since BHs are off from the child's transmit to the parent's
+ * egress hook. A port, not a flag: the parent may itself be stacked on
+ * another port's parent (children on eth0.10 and on eth0), whose hook
+ * sees the frame too and must not take it for its own child's.
+ */
+DEFINE_PER_CPU(const struct virt_port *, virt_xmit_port);
+
 #if VIRT_EGRESS_HOOK
 
 /* The host's @skb is @dest's alone: delivered to it, not to the wire. */
@@ -101,23 +109,12 @@ static unsigned int virt_host_out(void *priv, struct sk_buff *skb,
 	 * child's for the host: the frame goes to the wire, and the host's
 	 * ARP or solicitation for it to no child at all.
 	 */
-	if (mcast && !(a && k == VIRT_KEY_TARGET))
+	if (mcast && !(a && k == VIRT_KEY_TARGET)) {
+		/* The host's DHCP id is the host's before any child sees it. */
+		virt_wait_host_sent(port, skb);
 		virt_bc_enqueue(port, skb, NULL, true);
+	}
 	return NF_ACCEPT;
-}
-
-/*
- * Does @c need the hook on @port's parent? A child in another namespace
- * than the parent's does: the host reaches it through the parent's
- * output (the host's stack reaches the addresses of its own namespace
- * without the parent). So does a mirror that asked to see the output.
- * RTNL, or RCU (bcast.c: a child moving meanwhile may miss a copy).
- */
-bool virt_host_needs(const struct virt_port *port, const struct virt_dev *c)
-{
-	if (virt_is_mirror(c))
-		return READ_ONCE(c->mirror_tx);
-	return !net_eq(dev_net(c->dev), dev_net(port->dev));
 }
 
 /*
@@ -182,11 +179,6 @@ void virt_host_detach(struct virt_port *port)
 }
 
 #else
-
-bool virt_host_needs(const struct virt_port *port, const struct virt_dev *c)
-{
-	return false;
-}
 
 int virt_host_sync(struct virt_port *port)
 {

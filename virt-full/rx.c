@@ -41,19 +41,6 @@ virt_rx_unshare(struct virt_port *port, struct sk_buff **pskb)
 	return skb;
 }
 
-/* A frame entering a child in another namespace leaves the parent's
- * marks, conntrack and route behind; broadcast stays broadcast.
- */
-void virt_rx_cross(struct sk_buff *skb, struct net_device *to)
-{
-	u8 pkt_type = skb->pkt_type;
-
-	if (net_eq(dev_net(skb->dev), dev_net(to)))
-		return;
-	skb_scrub_packet(skb, true);
-	skb->pkt_type = pkt_type;
-}
-
 /* The frame is @child's alone, for reason @why: receive it again, as the
  * child's.
  */
@@ -116,45 +103,6 @@ static struct virt_dev *virt_rx_client_reply(struct virt_port *port,
 	if (skb->protocol == htons(ETH_P_ARP) && !key->s6_addr32[3])
 		virt_wait_probe_reply(port, skb);
 	return NULL;
-}
-
-/*
- * A copy of one of the parent's frames for each mirror child: what it
- * received (@output false: skb->data at the network header) or, for those
- * that asked, what it sent (@output true: at the MAC header). The copy is
- * for the mirror's taps and counters only: PACKET_OTHERHOST keeps its
- * stack from acting on it.
- */
-void virt_mirror(struct virt_port *port, struct sk_buff *skb, bool output)
-{
-	struct virt_dev *m;
-	struct sk_buff *nskb;
-	unsigned int len;
-
-	list_for_each_entry_rcu(m, &port->mirrors, pnode) {
-		if (!netif_running(m->dev) || (output && !READ_ONCE(m->mirror_tx)))
-			continue;
-		nskb = skb_clone(skb, GFP_ATOMIC);
-		if (!nskb) {
-			virt_stats_inc(m, VIRT_DROP_CLONE);
-			continue;
-		}
-		/* Scrub while nskb->dev is still the parent (eth_type_trans()
-		 * below changes it). A copy goes to taps, never to a route:
-		 * the parent's output may hold its dst without a reference.
-		 */
-		virt_rx_cross(nskb, m->dev);
-		skb_dst_drop(nskb);
-		if (output)
-			nskb->protocol = eth_type_trans(nskb, m->dev);
-		nskb->dev = m->dev;
-		nskb->pkt_type = PACKET_OTHERHOST;
-		len = nskb->len + ETH_HLEN;
-		if (netif_rx(nskb) == NET_RX_SUCCESS)
-			virt_stats_rx(m, len, false, VIRT_RX_MIRROR);
-		else
-			virt_stats_inc(m, VIRT_DROP_BACKLOG);
-	}
 }
 
 /*

@@ -26,21 +26,6 @@
 
 #include "virt_full.h"
 
-/*
- * The port whose child's frame is going through the parent's
- * dev_queue_xmit(), so that host.c, which sees that parent's output,
- * leaves it alone. Per CPU: BHs are off from here to the parent's egress
- * hook. A port, not a flag: the parent may itself be stacked on another
- * port's parent (children on eth0.10 and on eth0), whose hook then sees
- * the frame too, and must not take it for its own child's.
- */
-static DEFINE_PER_CPU(const struct virt_port *, virt_xmit_port);
-
-bool virt_xmit_from_child(const struct virt_port *port)
-{
-	return __this_cpu_read(virt_xmit_port) == port;
-}
-
 static netdev_tx_t virt_tx_drop(struct virt_dev *child, struct sk_buff *skb,
 				enum virt_stat why)
 {

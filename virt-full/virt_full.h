@@ -363,16 +363,25 @@ static inline bool virt_child_up(struct virt_dev *child)
 	return false;
 }
 
+/*
+ * A frame of the parent's entering @to in another namespace leaves the
+ * parent's marks, conntrack and route behind; broadcast stays broadcast.
+ */
+static inline void virt_rx_cross(struct sk_buff *skb, struct net_device *to)
+{
+	u8 pkt_type = skb->pkt_type;
+
+	if (net_eq(dev_net(skb->dev), dev_net(to)))
+		return;
+	skb_scrub_packet(skb, true);
+	skb->pkt_type = pkt_type;
+}
+
 /* tx.c APIs: */
 netdev_tx_t virt_start_xmit(struct sk_buff *skb, struct net_device *dev);
-bool virt_xmit_from_child(const struct virt_port *port);
-
-/* rx.c, for host.c too: a mirror's copy of a frame of the parent's. */
-void virt_mirror(struct virt_port *port, struct sk_buff *skb, bool output);
-/* rx.c, for bcast.c: a frame of the parent's, entering @to's namespace. */
-void virt_rx_cross(struct sk_buff *skb, struct net_device *to);
 
 /* bcast.c APIs: */
+void virt_mirror(struct virt_port *port, struct sk_buff *skb, bool output);
 void virt_bc_enqueue(struct virt_port *port, struct sk_buff *skb,
 		     struct virt_dev *from, bool sent);
 void virt_bc_filter_update(struct virt_port *port);
@@ -380,7 +389,18 @@ void virt_bc_port_init(struct virt_port *port);
 void virt_bc_port_destroy(struct virt_port *port);
 
 /* host.c APIs: the parent's output, seen by a netfilter egress hook. */
-bool virt_host_needs(const struct virt_port *port, const struct virt_dev *c);
+
+/*
+ * The port whose child's frame is in the parent's dev_queue_xmit() on this
+ * CPU (set by tx.c), so that the parent's egress hook leaves it alone.
+ */
+DECLARE_PER_CPU(const struct virt_port *, virt_xmit_port);
+
+static inline bool virt_xmit_from_child(const struct virt_port *port)
+{
+	return __this_cpu_read(virt_xmit_port) == port;
+}
+
 int virt_host_sync(struct virt_port *port);
 void virt_host_put(struct virt_port *port);
 void virt_host_detach(struct virt_port *port);
@@ -388,6 +408,23 @@ void virt_host_detach(struct virt_port *port);
 static inline bool virt_is_mirror(const struct virt_dev *child)
 {
 	return child->mode == VIRT_MODE_MIRROR;
+}
+
+/*
+ * Does @c need the egress hook on @port's parent? A child in another
+ * namespace than the parent's does (the host's stack reaches the
+ * addresses of its own namespace without the parent), and a mirror that
+ * asked to see the output. Read under RCU by bcast.c: a child moving
+ * meanwhile may miss a copy.
+ */
+static inline bool virt_host_needs(const struct virt_port *port,
+				   const struct virt_dev *c)
+{
+	if (!VIRT_EGRESS_HOOK)
+		return false;
+	if (virt_is_mirror(c))
+		return READ_ONCE(c->mirror_tx);
+	return !net_eq(dev_net(c->dev), dev_net(port->dev));
 }
 
 /* addr.c APIs: */
