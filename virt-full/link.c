@@ -234,11 +234,6 @@ static const struct net_device_ops virt_netdev_ops = {
 	.ndo_set_mac_address	= virt_mac_set,
 };
 
-bool virt_is_child(const struct net_device *dev)
-{
-	return dev->netdev_ops == &virt_netdev_ops;
-}
-
 /* Speed and duplex are the parent's. Called under RTNL. */
 static int virt_get_link_ksettings(struct net_device *dev,
 				   struct ethtool_link_ksettings *cmd)

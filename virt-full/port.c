@@ -169,9 +169,9 @@ static int virt_port_event(struct notifier_block *nb, unsigned long event,
 			break;
 		}
 		list_for_each_entry_safe(child, next, &port->children, pnode)
-			virt_link_ops.dellink(child->dev, &kill);
+			child->dev->rtnl_link_ops->dellink(child->dev, &kill);
 		list_for_each_entry_safe(child, next, &port->mirrors, pnode)
-			virt_link_ops.dellink(child->dev, &kill);
+			child->dev->rtnl_link_ops->dellink(child->dev, &kill);
 		unregister_netdevice_many(&kill);
 		break;
 	case NETDEV_REGISTER:

@@ -290,8 +290,12 @@ void virt_port_exit(void);
 
 /* link.c APIs: */
 extern struct rtnl_link_ops virt_link_ops;
-bool virt_is_child(const struct net_device *dev);
 int virt_link_create(struct net_device *parent, const char *pattern, u32 mode);
+
+static inline bool virt_is_child(const struct net_device *dev)
+{
+	return dev->rtnl_link_ops == &virt_link_ops;
+}
 
 /*
  * Counting, from the data path (softirq, or BH disabled in xmit). Every
