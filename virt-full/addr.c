@@ -58,7 +58,7 @@ void virt_addr_port_destroy(struct virt_port *port)
  * Count @a in (@n 1) or out (-1) of the address filter, and keep its
  * slot's sole address: @a if it came alone; none otherwise, as after a
  * removal that leaves one (finding that one would take a search; the
- * table finds it). Caller holds addrs_lock.
+ * table finds it).
  */
 static void virt_addr_filter_add(struct virt_port *port, struct virt_addr *a,
 				 int n)
@@ -66,6 +66,7 @@ static void virt_addr_filter_add(struct virt_port *port, struct virt_addr *a,
 	unsigned int slot = virt_addr_slot(&a->ip);
 	u32 count = port->addr_filter[slot] + n;
 
+	lockdep_assert_held(&port->addrs_lock);
 	WRITE_ONCE(port->addr_filter[slot], count);
 	if (n > 0 && count == 1)
 		rcu_assign_pointer(port->addr_sole[slot], a);
@@ -84,8 +85,7 @@ static void virt_addr_unlink(struct virt_port *port, struct virt_addr *a)
 
 /*
  * An address of @child's stack that is not steered to it: counted, and
- * said (rate-limited: a container may add addresses in a loop). Any
- * context, process context too.
+ * said (rate-limited: a container may add addresses in a loop).
  */
 static void virt_addr_warn(struct virt_dev *child, const struct in6_addr *ip,
 			   const char *more, const char *why)
@@ -104,8 +104,8 @@ static void virt_addr_warn(struct virt_dev *child, const struct in6_addr *ip,
 }
 
 /*
- * Any context: IPv6 reports addresses from atomic context. An address the
- * child holds already (under another prefix, or a secondary promoted to
+ * IPv6 reports addresses from atomic context. An address the child holds
+ * already (under another prefix, or a secondary promoted to
  * primary) keeps its one entry, trusted if it is granted now.
  */
 static int virt_addr_add(struct virt_dev *child, const struct in6_addr *ip)
@@ -226,7 +226,7 @@ static void virt_addr_event(struct virt_dev *child, unsigned long event,
 	}
 }
 
-/* Does @in_dev hold @addr as a local address? Under RTNL. */
+/* Does @in_dev hold @addr as a local address? */
 static bool virt_in_dev_holds(struct in_device *in_dev, __be32 addr)
 {
 	const struct in_ifaddr *ifa;
@@ -240,8 +240,7 @@ static bool virt_in_dev_holds(struct in_device *in_dev, __be32 addr)
 /*
  * The host gained @ip on @dev, a device that is no virt child: it wins
  * over a child of any port of its namespace that held it. (A child that
- * gains an address another port's child holds is refused instead.) Any
- * context.
+ * gains an address another port's child holds is refused instead.)
  */
 static void virt_addr_host_took(struct net_device *dev, const struct in6_addr *ip)
 {
@@ -266,9 +265,9 @@ static void virt_addr_host_took(struct net_device *dev, const struct in6_addr *i
 }
 
 /*
- * Under RTNL (IPv4 addresses change only there). A device may hold one
- * address under several prefixes: it goes from the table with the last.
- * (The ifa going down has left the device's list already.)
+ * A device may hold one IPv4 address under several prefixes: it goes
+ * from the table with the last. (The ifa going down has left the
+ * device's list already.)
  */
 static int virt_inetaddr_event(struct notifier_block *nb,
 			       unsigned long event, void *ptr)
@@ -289,7 +288,6 @@ static int virt_inetaddr_event(struct notifier_block *nb,
 	return NOTIFY_DONE;
 }
 
-/* Atomic context, with or without RTNL. */
 static int virt_inet6addr_event(struct notifier_block *nb,
 				unsigned long event, void *ptr)
 {
@@ -434,7 +432,7 @@ static int virt_addr_validate_host(struct net_device *dev,
 	return 0;
 }
 
-/* Refuse an address that would be steered to two places. Under RTNL. */
+/* Refuse an address that would be steered to two places. */
 static int virt_addr_validate(struct net_device *dev, const struct in6_addr *ip,
 			      struct netlink_ext_ack *extack)
 {

@@ -23,9 +23,8 @@
  * own copies, and those of the few children that share its bucket.
  *
  * Only frames some child listens for are queued: the port keeps the union
- * of its running children's filters. The queue's lock serialises the
- * queue and its counts of what waits; the worker reads the children list
- * under RCU. The port cancels the work and purges the queue when it goes.
+ * of its running children's filters. The port cancels the work and
+ * purges the queue when it goes.
  */
 
 #include <linux/etherdevice.h>
@@ -84,9 +83,8 @@ static bool virt_bc_room(const struct virt_port *port,
 /*
  * Queue a clone of @skb for the children listening, @from aside. @sent: a
  * frame sent by @from (a child, or the host when NULL), skb->data at its
- * MAC header; else one the parent received, skb->data after it. Any
- * context with BHs off (softirq, or the transmit path). @skb is not
- * consumed.
+ * MAC header; else one the parent received, skb->data after it. @skb is
+ * not consumed.
  */
 void virt_bc_enqueue(struct virt_port *port, struct sk_buff *skb,
 		     struct virt_dev *from, bool sent)
@@ -94,6 +92,7 @@ void virt_bc_enqueue(struct virt_port *port, struct sk_buff *skb,
 	unsigned int bucket = from ? virt_bc_bucket(from) : 0;
 	struct sk_buff *nskb;
 
+	virt_assert_bh();
 	if (list_empty(&port->children) ||
 	    !test_bit(virt_mc_hash(eth_hdr(skb)->h_dest), port->mc_filter))
 		return;
@@ -170,7 +169,7 @@ static bool virt_bc_give(struct virt_dev *child, struct sk_buff *nskb,
 	return true;
 }
 
-/* The copies of one queued frame. Under RCU. */
+/* The copies of one queued frame. */
 static void virt_bc_deliver(struct virt_port *port, struct sk_buff *skb)
 {
 	const struct ethhdr *eth = eth_hdr(skb);
@@ -182,6 +181,7 @@ static void virt_bc_deliver(struct virt_port *port, struct sk_buff *skb)
 	struct virt_dev *child;
 	struct sk_buff *nskb;
 
+	virt_assert_rcu();
 	list_for_each_entry_rcu(child, &port->children, pnode) {
 		if (child == from || !netif_running(child->dev) ||
 		    !test_bit(bit, child->mc_filter))
@@ -275,13 +275,14 @@ static void virt_bc_work(struct work_struct *work)
  * the child goes down or leaves (two may at once: mc_lock orders them);
  * read locklessly by virt_bc_enqueue(), where a stale bit costs a frame
  * queued for nobody, or a copy missed while a group is being joined, as
- * on a NIC. Any context but hard IRQ.
+ * on a NIC.
  */
 void virt_bc_filter_update(struct virt_port *port)
 {
 	DECLARE_BITMAP(filter, VIRT_MC_FILTER_SIZE);
 	struct virt_dev *child;
 
+	lockdep_assert_irqs_enabled();
 	bitmap_zero(filter, VIRT_MC_FILTER_SIZE);
 	spin_lock_bh(&port->mc_lock);
 	rcu_read_lock();
@@ -303,7 +304,7 @@ void virt_bc_port_init(struct virt_port *port)
 }
 
 /* Once nothing can queue any more (no receive handler, no egress hook, no
- * child): the frames still waiting go unsent. RTNL.
+ * child): the frames still waiting go unsent.
  */
 void virt_bc_port_destroy(struct virt_port *port)
 {

@@ -145,8 +145,10 @@ static struct virt_wait *virt_wait_slot(struct virt_port *port, u8 kind,
 
 static void virt_wait_clear(struct virt_wait *w)
 {
-	if (w->child)
+	if (w->child) {
+		lockdep_assert_held(&w->child->port->wait_lock);
 		w->child->waiting[w->kind]--;
+	}
 	memset(w, 0, sizeof(*w));
 }
 
@@ -157,6 +159,7 @@ static void virt_wait_make_room(struct virt_port *port, u8 kind,
 	struct virt_wait *w, *oldest = NULL;
 	unsigned int i;
 
+	lockdep_assert_held(&port->wait_lock);
 	if (child->waiting[kind] < VIRT_WAIT_PER_CHILD)
 		return;
 	for (i = 0; i < VIRT_WAIT_SLOTS; i++) {
@@ -282,7 +285,7 @@ static __be32 virt_probe_target(const struct virt_port *port,
  * A broadcast @child sends (skb->data at its MAC header, the header
  * pulled): a DHCP request or an ARP probe whose replies will come to our
  * MAC and to no address of the child's. An own-mac child's come to its
- * own MAC; a mirror's never come. Under RCU, BHs off.
+ * own MAC; a mirror's never come.
  */
 void virt_wait_child_sent(struct virt_dev *child, struct sk_buff *skb)
 {
@@ -293,6 +296,7 @@ void virt_wait_child_sent(struct virt_dev *child, struct sk_buff *skb)
 	__be32 daddr, tip;
 	bool reply;
 
+	virt_assert_bh();
 	if (child->own_mac || virt_is_mirror(child))
 		return;
 	if (proto == htons(ETH_P_IP)) {
@@ -312,7 +316,7 @@ void virt_wait_child_sent(struct virt_dev *child, struct sk_buff *skb)
 /*
  * A broadcast of the host's own (skb->data at its MAC header), on its way
  * to the wire and to the children: the id of a DHCP request in it is the
- * host's, and no child's to take. BHs off.
+ * host's, and no child's to take.
  */
 void virt_wait_host_sent(struct virt_port *port, const struct sk_buff *skb)
 {
@@ -321,6 +325,7 @@ void virt_wait_host_sent(struct virt_port *port, const struct sk_buff *skb)
 	__be32 daddr;
 	bool reply;
 
+	virt_assert_bh();
 	if (eth_hdr(skb)->h_proto != htons(ETH_P_IP))
 		return;
 	b = virt_bootp(port, skb, ETH_HLEN, &reply, &daddr, &buf);
@@ -331,7 +336,7 @@ void virt_wait_host_sent(struct virt_port *port, const struct sk_buff *skb)
 
 /*
  * Is the wait of @kind over, for the whole port? Then the demux need not
- * look any more (DHCP: it takes the short way again). BHs off.
+ * look any more (DHCP: it takes the short way again).
  */
 static bool virt_wait_over(struct virt_port *port, u8 kind)
 {
@@ -353,7 +358,7 @@ static bool virt_wait_over(struct virt_port *port, u8 kind)
  * skb->data, at our MAC, for no child's address), or NULL. Only a reply
  * to the address it offers or to the broadcast address, never to one
  * the host holds: a reply to the host's own client is the host's,
- * whatever its id. Under RCU, BHs off.
+ * whatever its id.
  */
 struct virt_dev *virt_wait_dhcp_reply(struct virt_port *port,
 				      const struct sk_buff *skb,
@@ -369,6 +374,7 @@ struct virt_dev *virt_wait_dhcp_reply(struct virt_port *port,
 	__be32 daddr;
 	bool reply;
 
+	virt_assert_bh();
 	if (!test_bit(VIRT_SLOW_DHCP, &port->rx_slow) ||
 	    virt_wait_over(port, VIRT_WAIT_DHCP))
 		return NULL;
@@ -415,7 +421,7 @@ static void virt_wait_probe_give(struct virt_dev *child, struct sk_buff *skb)
 /*
  * An ARP reply the parent received at 0.0.0.0 (@skb->data at its ARP
  * header, which the demux pulled): a copy for each child that probed for
- * its sender's address. The parent keeps the frame. Under RCU, softirq.
+ * its sender's address. The parent keeps the frame.
  */
 void virt_wait_probe_reply(struct virt_port *port, struct sk_buff *skb)
 {
@@ -425,6 +431,7 @@ void virt_wait_probe_reply(struct virt_port *port, struct sk_buff *skb)
 	struct virt_wait *w;
 	__be32 sip;
 
+	virt_assert_bh();
 	if (virt_wait_over(port, VIRT_WAIT_PROBE))
 		return;
 	memcpy(&sip, skb->data + sizeof(struct arphdr) + ETH_ALEN, sizeof(sip));

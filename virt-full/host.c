@@ -22,9 +22,6 @@
  * through the parent; tx.c marks them (virt_xmit_port) and they are left
  * alone. A kernel without netfilter egress hooks (before 5.16) does none
  * of this: there the host reaches its children through a child of its own.
- *
- * Called under rcu_read_lock_bh() from __dev_queue_xmit(), before the
- * parent's qdisc; registration is under RTNL.
  */
 
 #include <linux/etherdevice.h>
@@ -120,12 +117,13 @@ static unsigned int virt_host_out(void *priv, struct sk_buff *skb,
 /*
  * Does the port need the hook? Otherwise no hook, and no transmit on the
  * machine pays for one (a registered egress hook turns on a static key
- * that every transmit tests). RTNL.
+ * that every transmit tests).
  */
 static bool virt_host_needed(const struct virt_port *port)
 {
 	const struct virt_dev *c;
 
+	ASSERT_RTNL();
 	if (port->dev->reg_state != NETREG_REGISTERED)
 		return false;	/* going, or moving between namespaces */
 	list_for_each_entry(c, &port->mirrors, pnode)
@@ -140,7 +138,7 @@ static bool virt_host_needed(const struct virt_port *port)
 /*
  * The hook on the parent exactly while it is needed: after a child came,
  * changed namespace, a mirror's mirror-tx changed, or the parent moved.
- * Fails only to register it; it is tried again at the next change. RTNL.
+ * Fails only to register it; it is tried again at the next change.
  */
 int virt_host_sync(struct virt_port *port)
 {
@@ -163,16 +161,17 @@ int virt_host_sync(struct virt_port *port)
 	return err;
 }
 
-/* After a child went: the hook goes if nothing needs it now. RTNL. */
+/* After a child went: the hook goes if nothing needs it now. */
 void virt_host_put(struct virt_port *port)
 {
 	if (port->egress_on && !virt_host_needed(port))
 		virt_host_detach(port);
 }
 
-/* Before the port goes, or the parent leaves its namespace. RTNL. */
+/* Before the port goes, or the parent leaves its namespace. */
 void virt_host_detach(struct virt_port *port)
 {
+	ASSERT_RTNL();
 	if (port->egress_on)
 		nf_unregister_net_hook(dev_net(port->dev), &port->egress);
 	port->egress_on = false;

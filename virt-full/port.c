@@ -5,7 +5,6 @@
  * parent, holds the parent with a tracked reference for exactly that span,
  * hands out the children's dev_ids, and follows the parent's life through
  * the netdevice notifier.
- * Everything here runs under RTNL.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -99,6 +98,7 @@ int virt_port_attach(struct virt_dev *child)
 	struct virt_port *port;
 	int err, id;
 
+	ASSERT_RTNL();
 	if (!virt_is_port(parent)) {
 		err = virt_port_create(parent);
 		if (err)
@@ -126,6 +126,7 @@ void virt_port_detach(struct virt_dev *child)
 {
 	struct virt_port *port = child->port;
 
+	ASSERT_RTNL();
 	ida_free(&port->ida, child->id);
 	if (!--port->count)
 		virt_port_destroy(port);

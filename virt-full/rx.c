@@ -302,9 +302,8 @@ static __always_inline bool virt_rx_short(const struct virt_port *port,
 }
 
 /*
- * The receive handler on the parent. Called under rcu_read_lock() from
- * __netif_receive_skb_core(), after the parent's taps and before any
- * protocol handler.
+ * The receive handler on the parent, after the parent's taps and before
+ * any protocol handler. virt_port_get_rcu() checks for rcu_read_lock().
  */
 rx_handler_result_t virt_port_handle_frame(struct sk_buff **pskb)
 {

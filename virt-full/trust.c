@@ -53,7 +53,7 @@ static bool virt_is_child_of(struct net_device *dev, const struct virt_port *por
 
 /*
  * Does the host hold @ip: a device of the parent's namespace other than
- * @port's own children (another port's are the host's too)? Any context.
+ * @port's own children (another port's are the host's too)?
  */
 bool virt_host_holds(const struct virt_port *port, const struct in6_addr *ip)
 {
@@ -93,7 +93,8 @@ static bool virt_link_local_given(struct virt_dev *child,
 /*
  * May @child hold @ip? Without an allow-list, yes; with one, if it is
  * inside. @trusted: and the host trusts it with it, as far as the list
- * and the kernel's own link-local say (grants aside). Any context.
+ * and the kernel's own link-local say (grants aside). The list is
+ * replaced under RTNL and addrs_lock both: either keeps it.
  */
 bool virt_allow_permits(struct virt_dev *child, const struct in6_addr *ip,
 			bool *trusted)
@@ -106,19 +107,18 @@ bool virt_allow_permits(struct virt_dev *child, const struct in6_addr *ip,
 		*trusted = true;
 		return true;
 	}
-	rcu_read_lock();
-	al = rcu_dereference(child->allow);
+	al = rcu_dereference_protected(child->allow, lockdep_rtnl_is_held() ||
+				       lockdep_is_held(&child->port->addrs_lock));
 	for (i = 0; al && i < al->n && !inside; i++)
 		inside = ipv6_prefix_equal(ip, (const struct in6_addr *)al->p[i].addr,
 					   al->p[i].len);
-	rcu_read_unlock();
 	*trusted = inside;
 	return inside || !al;
 }
 
 /*
  * The allow-list in @nest (IFLA_VIRT_ALLOW), or NULL where it holds none:
- * no list. Under RTNL.
+ * no list.
  */
 struct virt_allow *virt_allow_parse(const struct nlattr *nest,
 				    struct netlink_ext_ack *extack)
@@ -166,7 +166,8 @@ void virt_allow_set(struct virt_dev *child, struct virt_allow *al)
 
 	ASSERT_RTNL();
 	spin_lock_bh(&port->addrs_lock);
-	old = rcu_replace_pointer(child->allow, al, lockdep_rtnl_is_held());
+	old = rcu_replace_pointer(child->allow, al,
+				  lockdep_is_held(&port->addrs_lock));
 	spin_unlock_bh(&port->addrs_lock);
 	if (old)
 		kfree_rcu(old, rcu);
@@ -221,7 +222,7 @@ size_t virt_allow_size(void)
  * request (IPv4 and IPv6 both send it before the request returns) finds
  * the grant, and takes it. Nothing else may: a kernel thread (IPv6's
  * temporary and regenerated addresses) runs with full capabilities, on
- * no one's behalf. Under RTNL.
+ * no one's behalf.
  */
 void virt_grant_set(struct virt_dev *child, const struct in6_addr *ip)
 {

@@ -11,11 +11,8 @@
  * child sends nothing unless asked to forward; a child with spoofchk on
  * sends only from its MAC and the addresses it holds. The host's own
  * stack gets a child's frames only from the addresses it trusts the
- * child with (trust.c).
- *
- * Lockless (LLTX, no qdisc): called under rcu_read_lock_bh() from
- * __dev_queue_xmit(); the address table and the children list are read
- * under rcu_read_lock(). Every path consumes the skb.
+ * child with (trust.c). Lockless (LLTX, no qdisc); every path consumes
+ * the skb.
  */
 
 #include <linux/etherdevice.h>
@@ -114,7 +111,7 @@ static bool virt_tx_icmp_redirect(struct sk_buff *skb)
  * would move the host's routes (router advertisements, redirects), no
  * duplicate address detection (the child's own business: the host could
  * take it for a conflict), nothing tagged (the host's VLANs are not the
- * child's LAN), nothing it can't read. Under RCU. May pull.
+ * child's LAN), nothing it can't read. May pull.
  */
 static bool virt_tx_to_host_ok(struct virt_dev *child, struct sk_buff *skb)
 {
@@ -123,6 +120,7 @@ static bool virt_tx_to_host_ok(struct virt_dev *child, struct sk_buff *skb)
 	struct in6_addr key, src;
 	int type, off;
 
+	virt_assert_rcu();
 	if (skb_vlan_tag_present(skb) || eth_type_vlan(proto) ||
 	    virt_get_key(skb, proto, ETH_HLEN, &key, &src) == VIRT_KEY_BAD)
 		return false;
@@ -151,7 +149,7 @@ static bool virt_tx_to_host_ok(struct virt_dev *child, struct sk_buff *skb)
 /*
  * May @skb go to @dest (NULL: the parent)? A sibling in the parent's
  * namespace shares the host's stack: what the host's stack believes is
- * the host's to allow, there too. Under RCU. May pull.
+ * the host's to allow, there too. May pull.
  */
 static bool virt_tx_to_stack_ok(struct virt_dev *child, struct virt_dev *dest,
 				struct sk_buff *skb)
@@ -254,7 +252,7 @@ static void virt_tx_to_parent(struct virt_dev *child, struct sk_buff *skb)
  * child holds or from none (DHCP, ARP probes and DAD send from 0.0.0.0
  * and ::); ARP with the child's MAC as the sender's; a neighbour
  * advertisement only for an address it holds. Other protocols pass. May
- * pull. Under RCU.
+ * pull.
  */
 static bool virt_tx_spoofed(struct virt_dev *child, struct sk_buff *skb)
 {
@@ -264,6 +262,7 @@ static bool virt_tx_spoofed(struct virt_dev *child, struct sk_buff *skb)
 	struct in6_addr key, src;
 	int type, off;
 
+	virt_assert_rcu();
 	if (!ether_addr_equal(eth_hdr(skb)->h_source, mac) ||
 	    skb_vlan_tag_present(skb) || eth_type_vlan(proto))
 		return true;

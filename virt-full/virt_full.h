@@ -3,22 +3,12 @@
  * virt_full: children that coexist with their parent.
  *
  * A port is the per-parent state, reached through the parent's
- * rx_handler_data; it lives from the parent's first child to its last.
- * Each child (struct virt_dev, the netdev's private area) answers for the
- * addresses its stack holds, which sit in the port's address table.
- *
- * Locking:
- *  - RTNL for all control: creating and deleting children and ports, the
- *    port's children list and count (writers), netdevice events.
- *  - RCU for the data path: the receive handler and transmit read the
- *    children list and the address table without locks.
- *  - port->addrs_lock (BH) serialises changes to the address table and to
- *    each child's address list: IPv6 reports addresses from atomic
- *    context, without RTNL.
- *  - port->wait_lock (BH) guards the DHCP and probe waits (clients.c),
- *    written from transmit paths and read from the demux.
- *  - The hash of own-mac children: RTNL writers, RCU readers (mac.c).
- * Accessors are named after what they need: _rcu, _rtnl.
+ * rx_handler_data, alive from the parent's first child to its last. Each
+ * child (struct virt_dev) answers for the addresses its stack holds, which
+ * sit in the port's address table. RTNL serialises control, and the data
+ * path reads under RCU; the address table has a lock of its own because
+ * IPv6 reports addresses from atomic context, without RTNL. Accessors
+ * named _rcu and _rtnl check, on a lockdep kernel, what they need.
  */
 #ifndef VIRT_FULL_H
 #define VIRT_FULL_H
@@ -37,6 +27,12 @@
 #include "uapi.h"
 
 #define VIRT_KIND "virt"
+
+/* The data path's context, checked by a lockdep kernel (PROVE_RCU). */
+#define virt_assert_rcu() \
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "virt_full: needs rcu_read_lock()")
+#define virt_assert_bh() \
+	RCU_LOCKDEP_WARN(!rcu_read_lock_bh_held(), "virt_full: needs BHs off")
 
 /*
  * The port's address filter: for each value of an address's last bits,
@@ -148,7 +144,7 @@ struct virt_port_pcpu_stats {
 
 /* Why the demux must see every frame: port->rx_slow's bits. */
 enum {
-	VIRT_SLOW_MIRROR,	/* a mirror child wants them all; RTNL */
+	VIRT_SLOW_MIRROR,	/* a mirror child wants them all */
 	VIRT_SLOW_DHCP,		/* a child waits for a DHCP reply */
 };
 
@@ -161,26 +157,25 @@ struct virt_port {
 	 */
 	unsigned long rx_slow;
 	netdevice_tracker dev_tracker;
-	struct list_head children;	/* answering children; RCU, RTNL */
-	struct list_head mirrors;	/* mirror children; RCU, RTNL */
-	int count;			/* children of both kinds; RTNL */
-	struct rhashtable addrs;	/* every child address; RCU readers */
+	struct list_head children;	/* answering children */
+	struct list_head mirrors;	/* mirror children */
+	int count;			/* children of both kinds */
+	struct rhashtable addrs;	/* every child address */
 	spinlock_t addrs_lock;		/* table writers, children's lists */
-	/* How many of the table's addresses fall in each slot: written
-	 * under addrs_lock, read locklessly (a stale count only costs or
-	 * saves a lookup that races with the change anyway).
+	/* How many of the table's addresses fall in each slot, read
+	 * locklessly: a stale count only costs or saves a lookup that
+	 * races with the change anyway.
 	 */
 	u32 addr_filter[VIRT_ADDR_FILTER_SIZE];
 	/* The address of each slot that counts exactly one, as it came;
 	 * NULL where a slot counts more, none, or one left by a removal
 	 * (the table finds those). Most lookups need no hashing then.
-	 * Written under addrs_lock, read under RCU.
 	 */
 	struct virt_addr __rcu *addr_sole[VIRT_ADDR_FILTER_SIZE];
 	struct ida ida;			/* children's id (and dev_id) */
 	struct virt_port_pcpu_stats __percpu *stats;
 	struct nf_hook_ops egress;	/* the parent's output (host.c) */
-	bool egress_on;			/* RTNL */
+	bool egress_on;
 	struct sk_buff_head bc_queue;	/* frames waiting for copies (bcast.c) */
 	struct work_struct bc_work;	/* makes them */
 	/* How many of bc_queue's frames came from the wire or the host,
@@ -195,11 +190,11 @@ struct virt_port {
 	spinlock_t wait_lock;		/* the children's waits (clients.c) */
 	struct virt_wait *waits;
 	u32 wait_seed;
-	/* When the last of them ends; wait_lock, read locklessly. */
+	/* When the last of them ends, read locklessly. */
 	unsigned long dhcp_until;
 	unsigned long probe_until;
-	/* Own-mac children, by MAC; RCU, RTNL. */
-	unsigned int own_macs;		/* how many; read locklessly */
+	/* Own-mac children, by MAC. */
+	unsigned int own_macs;		/* how many, read locklessly */
 	struct hlist_head macs[BIT(VIRT_MAC_HASH_BITS)];
 };
 
@@ -218,16 +213,16 @@ struct virt_dev {
 	bool mirror_tx;			/* a mirror sees the parent's output */
 	bool forward;			/* a mirror's own frames go out */
 	bool spoofchk;			/* sends only from what it holds */
-	struct virt_allow __rcu *allow;	/* what it may hold; RTNL (trust.c) */
-	struct list_head addrs;		/* struct virt_addr; addrs_lock */
+	struct virt_allow __rcu *allow;	/* what it may hold (trust.c) */
+	struct list_head addrs;		/* struct virt_addr */
 	/* The address the last validated request added, if the caller had
-	 * the host's authority (trust.c); addrs_lock.
+	 * the host's authority (trust.c).
 	 */
 	struct in6_addr grant;
 	bool granted;
 	struct virt_pcpu_stats __percpu *stats;
 	DECLARE_BITMAP(mc_filter, VIRT_MC_FILTER_SIZE);
-	/* Its entries in port->waits, by kind; port->wait_lock. */
+	/* Its entries in port->waits, by kind. */
 	u8 waiting[VIRT_WAIT_KINDS];
 };
 
@@ -240,8 +235,7 @@ struct virt_addr {
 	bool granted;			/* added with the host's authority */
 	bool trusted;			/* the host believes the child about it:
 					 * granted, in the allow-list or the
-					 * kernel's link-local; addrs_lock,
-					 * read locklessly
+					 * kernel's link-local
 					 */
 	struct rcu_head rcu;
 };
@@ -298,14 +292,15 @@ static inline bool virt_is_child(const struct net_device *dev)
 }
 
 /*
- * Counting, from the data path (softirq, or BH disabled in xmit). Every
- * frame a child receives or sends is counted with its reason.
+ * Every frame a child receives or sends is counted with its reason, per
+ * CPU: a writer with BHs on could be interrupted by another on its CPU.
  */
 static inline void virt_stats_rx(struct virt_dev *child, unsigned int len,
 				 bool multicast, enum virt_stat why)
 {
 	struct virt_pcpu_stats *s = this_cpu_ptr(child->stats);
 
+	virt_assert_bh();
 	u64_stats_update_begin(&s->syncp);
 	u64_stats_inc(&s->cnt[VIRT_RX_PACKETS]);
 	u64_stats_add(&s->cnt[VIRT_RX_BYTES], len);
@@ -320,6 +315,7 @@ static inline void virt_stats_tx(struct virt_dev *child, unsigned int len,
 {
 	struct virt_pcpu_stats *s = this_cpu_ptr(child->stats);
 
+	virt_assert_bh();
 	u64_stats_update_begin(&s->syncp);
 	u64_stats_inc(&s->cnt[VIRT_TX_PACKETS]);
 	u64_stats_add(&s->cnt[VIRT_TX_BYTES], len);
@@ -331,6 +327,7 @@ static inline void virt_stats_inc(struct virt_dev *child, enum virt_stat which)
 {
 	struct virt_pcpu_stats *s = this_cpu_ptr(child->stats);
 
+	virt_assert_bh();
 	u64_stats_update_begin(&s->syncp);
 	u64_stats_inc(&s->cnt[which]);
 	u64_stats_update_end(&s->syncp);
@@ -341,6 +338,7 @@ static inline void virt_port_stats_inc(struct virt_port *port,
 {
 	struct virt_port_pcpu_stats *s = this_cpu_ptr(port->stats);
 
+	virt_assert_bh();
 	u64_stats_update_begin(&s->syncp);
 	u64_stats_inc(&s->cnt[which]);
 	u64_stats_update_end(&s->syncp);
@@ -486,7 +484,7 @@ static inline struct virt_addr *virt_addr_find_rcu(struct virt_port *port,
 	unsigned int slot = virt_addr_slot(ip);
 	struct virt_addr *a;
 
-	RCU_LOCKDEP_WARN(!rcu_read_lock_any_held(), "virt_addr_find_rcu() outside RCU");
+	RCU_LOCKDEP_WARN(!rcu_read_lock_any_held(), "virt_full: needs an RCU reader");
 	a = rcu_dereference(port->addr_sole[slot]);
 	if (!a || !ipv6_addr_equal(&a->ip, ip)) {
 		if (!READ_ONCE(port->addr_filter[slot]))
