@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The steering key of a frame, read by receive (rx.c), transmit (tx.c)
- * and the egress hook (host.c). A header is read only after
- * pskb_may_pull() says it is there, and trusted only after its fields are
- * checked. Calls nothing else in the module.
+ * The steering key of a frame, for receive, transmit and the egress hook.
+ * A header is trusted only after pskb_may_pull() and checks of its fields.
  */
 
 #include <linux/if_arp.h>
@@ -14,7 +12,6 @@
 
 #include "virt_full.h"
 
-/* The IPv4 header at @off from skb->data. */
 static enum virt_key virt_key_ipv4(struct sk_buff *skb, unsigned int off,
 				   struct in6_addr *key, struct in6_addr *src)
 {
@@ -38,7 +35,6 @@ static enum virt_key virt_key_ipv4(struct sk_buff *skb, unsigned int off,
 	return VIRT_KEY_DADDR;
 }
 
-/* The ARP packet at @off: Ethernet and IPv4 only, steered by target. */
 static enum virt_key virt_key_arp(struct sk_buff *skb, unsigned int off,
 				  struct in6_addr *key, struct in6_addr *src)
 {
@@ -61,10 +57,6 @@ static enum virt_key virt_key_arp(struct sk_buff *skb, unsigned int off,
 	return VIRT_KEY_TARGET;
 }
 
-/*
- * The IPv6 header at @off: unicast goes by destination; of multicast,
- * only neighbour solicitations and advertisements are steered, by target.
- */
 static enum virt_key virt_key_ipv6(struct sk_buff *skb, unsigned int off,
 				   struct in6_addr *key, struct in6_addr *src)
 {
@@ -80,7 +72,6 @@ static enum virt_key virt_key_ipv6(struct sk_buff *skb, unsigned int off,
 	if (ip6h->version != 6)
 		return VIRT_KEY_BAD;
 	plen = ntohs(ip6h->payload_len);
-	/* GRO and GSO packets past 64 KiB (BIG TCP) carry 0. */
 	if (!plen && skb_is_gso(skb))
 		plen = skb->len - nd_off;
 	/* A v4-mapped address never goes on the wire (RFC 4291 2.5.5.2);
@@ -114,10 +105,9 @@ static enum virt_key virt_key_ipv6(struct sk_buff *skb, unsigned int off,
 }
 
 /*
- * What steers the frame whose L3 header of protocol @proto starts at @off
- * from skb->data (0 on receive, ETH_HLEN on transmit), in @key. If @src is
- * not NULL, the frame's source address goes there (:: if it has none).
- * May pull, so header pointers taken before the call are stale after it.
+ * The key of the frame whose L3 header starts at @off (0 on receive,
+ * ETH_HLEN on transmit), and its source in @src (:: if none). May pull:
+ * header pointers taken before the call are stale after it.
  */
 enum virt_key virt_get_key(struct sk_buff *skb, __be16 proto,
 			   unsigned int off, struct in6_addr *key,
