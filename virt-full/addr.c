@@ -1,23 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The address table: which child answers for which address.
- *
- * A child's addresses are learnt from the inet and inet6 address
- * notifiers. The validator notifiers refuse, with a message, an address
- * that another child of the same parent or the host already holds, or
- * that the child's allow-list leaves out (trust.c); the address events
- * check again what the validators can't see (IPv6 autoconf, the local
- * end of an IPv4 peer address) and leave such an address unsteered,
- * with a warning. When the host gains an address a child holds, the
- * host wins. IPv4 addresses are stored v4-mapped, so one table and one
- * key size serve both families. The table holds every address of every
- * child, up or down, so a duplicate is found in O(1) whoever holds it;
- * the demux delivers only to a child that is up. Beside the table, the
- * port's address filter counts the addresses by their last bits, which
- * lets the demux pass most of the parent's own frames without hashing,
- * and keeps the address of each slot that holds one alone, which the
- * demux finds without hashing too. A mirror child's addresses are its
- * own business: they steer nothing and conflict with nothing.
+ * The address table: which child answers for which address, learnt from
+ * the inet and inet6 address notifiers. The validators refuse an address
+ * a sibling or the host holds, or outside the allow-list; the events
+ * leave out what the validators never saw (IPv6 autoconf). IPv4 is stored
+ * v4-mapped: one table, one key size. A mirror's addresses steer nothing.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -29,12 +16,7 @@
 
 #include "virt_full.h"
 
-/*
- * Addresses come from a cache of their own, which the allocator merges
- * with no other (compat.h says where it can't promise that): at module
- * exit, destroying it finds any address leaked (the kernel warns), which
- * kmemleak, which sees them as well, can miss.
- */
+/* Unmerged, so that destroying it at exit reports a leaked address. */
 static struct kmem_cache *virt_addr_cache;
 
 static void virt_addr_free_rcu(struct rcu_head *head)
@@ -48,7 +30,6 @@ int virt_addr_port_init(struct virt_port *port)
 	return rhashtable_init(&port->addrs, &virt_addr_params);
 }
 
-/* The last child has gone and the receive handler with it: no reader. */
 void virt_addr_port_destroy(struct virt_port *port)
 {
 	rhashtable_destroy(&port->addrs);
@@ -83,10 +64,7 @@ static void virt_addr_unlink(struct virt_port *port, struct virt_addr *a)
 	call_rcu(&a->rcu, virt_addr_free_rcu);
 }
 
-/*
- * An address of @child's stack that is not steered to it: counted, and
- * said (rate-limited: a container may add addresses in a loop).
- */
+/* Rate-limited: a container may add addresses in a loop. */
 static void virt_addr_warn(struct virt_dev *child, const struct in6_addr *ip,
 			   const char *more, const char *why)
 {
@@ -168,7 +146,6 @@ static void virt_addr_del(struct virt_dev *child, const struct in6_addr *ip)
 	spin_unlock_bh(&port->addrs_lock);
 }
 
-/* Whatever the stack has not reported gone when the child leaves. */
 void virt_addr_flush(struct virt_dev *child)
 {
 	struct virt_port *port = child->port;
@@ -180,7 +157,6 @@ void virt_addr_flush(struct virt_dev *child)
 	spin_unlock_bh(&port->addrs_lock);
 }
 
-/* Why virt_addr_add() refused an address, for the log. */
 static const char *virt_addr_why(int err)
 {
 	switch (err) {
@@ -226,7 +202,6 @@ static void virt_addr_event(struct virt_dev *child, unsigned long event,
 	}
 }
 
-/* Does @in_dev hold @addr as a local address? */
 static bool virt_in_dev_holds(struct in_device *in_dev, __be32 addr)
 {
 	const struct in_ifaddr *ifa;
@@ -305,9 +280,6 @@ static int virt_inet6addr_event(struct notifier_block *nb,
 	return NOTIFY_DONE;
 }
 
-/* An address of @child's stack that the table may lack: in it now, if
- * the allow-list lets it.
- */
 static void virt_addr_rejoin(struct virt_dev *child, const struct in6_addr *ip)
 {
 	bool held, trusted;
@@ -319,11 +291,6 @@ static void virt_addr_rejoin(struct virt_dev *child, const struct in6_addr *ip)
 		virt_addr_event(child, NETDEV_UP, ip);
 }
 
-/*
- * After @child's allow-list changed: what it holds outside the list
- * leaves the table, what its stack holds inside comes in, and trust
- * follows the list.
- */
 void virt_addr_resync(struct virt_dev *child)
 {
 	struct virt_port *port = child->port;

@@ -1,16 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Children with a MAC address of their own (own-mac), beside those that
- * share the parent's: frames to that MAC are the child's whatever they
- * carry, as on a macvlan, so that any DHCP client, DHCPv6 and protocols
- * with no address of their own work unchanged.
- *
- * The parent's unicast filter holds the MAC while the child is up; where
- * the NIC has no such filter the core makes it promiscuous instead. The
- * port finds a child by MAC in a small RCU hash. A container may use its
- * own-mac child as it likes but not change its MAC: that needs
- * CAP_NET_ADMIN over the parent's namespace, as the allow-list does
- * (spoofchk checks against it).
+ * Children with a MAC of their own (own-mac): frames to it are the child's
+ * whatever they carry, as on a macvlan, so that any DHCP client works.
+ * The parent's unicast filter holds the MAC while the child is up; only
+ * CAP_NET_ADMIN over the parent's namespace changes it, since spoofchk
+ * checks against it.
  */
 
 #include <linux/etherdevice.h>

@@ -34,25 +34,16 @@
 #define virt_assert_bh() \
 	RCU_LOCKDEP_WARN(!rcu_read_lock_bh_held(), "virt_full: needs BHs off")
 
-/*
- * The port's address filter: for each value of an address's last bits,
- * how many addresses in the table end so. A frame whose destination's
- * slot counts none is not for a child, and the demux knows it without
- * hashing the address (the parent's own traffic, mostly).
- */
+/* The address filter: a frame whose slot counts none needs no hashing. */
 #define VIRT_ADDR_FILTER_BITS 10
 #define VIRT_ADDR_FILTER_SIZE BIT(VIRT_ADDR_FILTER_BITS)
 
-/* The broadcast queue's buckets of children, by sender (bcast.c). */
 #define VIRT_BC_BUCKETS 64
 
-/* What a child may wait for: none, a DHCP reply, a probe's (clients.c). */
 #define VIRT_WAIT_KINDS 3
 
-/* The port's hash of its own-mac children, by MAC (mac.c). */
 #define VIRT_MAC_HASH_BITS 6
 
-/* Multicast filter of a child: one bit per hash of a destination MAC. */
 #define VIRT_MC_FILTER_BITS 8
 #define VIRT_MC_FILTER_SIZE BIT(VIRT_MC_FILTER_BITS)
 
@@ -152,9 +143,7 @@ struct virt_wait;
 
 struct virt_port {
 	struct net_device *dev;		/* the parent */
-	/* Read first by every frame: no bit set, and unicast IP takes the
-	 * short way (rx.c).
-	 */
+	/* Read first by every frame: no bit set allows the fast path. */
 	unsigned long rx_slow;
 	netdevice_tracker dev_tracker;
 	struct list_head children;	/* answering children */
@@ -354,9 +343,7 @@ static inline unsigned int virt_mc_hash(const u8 *addr)
 	return hash_32(low, VIRT_MC_FILTER_BITS);
 }
 
-/* Is @child up? A frame for it while down is counted there, and left to
- * the parent.
- */
+/* A frame for a child that is down is counted there, left to the parent. */
 static inline bool virt_child_up(struct virt_dev *child)
 {
 	if (likely(netif_running(child->dev)))
@@ -431,7 +418,7 @@ static inline bool virt_host_needs(const struct virt_port *port,
 
 /* addr.c APIs: */
 
-/* The table's compare, inlined into every lookup: memcmp() is a call. */
+/* Inlined into every lookup: memcmp() is a call. */
 static inline int virt_addr_cmp(struct rhashtable_compare_arg *arg,
 				const void *obj)
 {
@@ -440,7 +427,7 @@ static inline int virt_addr_cmp(struct rhashtable_compare_arg *arg,
 	return !ipv6_addr_equal(arg->key, &a->ip);
 }
 
-/* The table's hash: an IPv4 address (v4-mapped) is one word, not four. */
+/* An IPv4 address (v4-mapped) is one word, not four. */
 static inline u32 virt_addr_hash(const void *data, u32 len, u32 seed)
 {
 	const struct in6_addr *ip = data;
@@ -459,24 +446,19 @@ static const struct rhashtable_params virt_addr_params = {
 	.automatic_shrinking	= true,
 };
 
-/* The address filter's slot of an address whose last word is @last. */
 static inline unsigned int virt_addr_slot_last(__be32 last)
 {
 	return be32_to_cpu(last) & (VIRT_ADDR_FILTER_SIZE - 1);
 }
 
-/* The address filter's slot of @ip: the host's end of the address. */
 static inline unsigned int virt_addr_slot(const struct in6_addr *ip)
 {
 	return virt_addr_slot_last(ip->s6_addr32[3]);
 }
 
 /*
- * The address @ip of a child that is up, or NULL. The slot's sole address
- * answers first, then the address filter, so that most frames cost no
- * hashing: those for a child whose address is alone in its slot, and
- * those not for a child at all. A frame for a child that is down is
- * counted there, and left to the parent.
+ * The slot's sole address answers first, then the filter: most frames,
+ * a child's alone in its slot or nobody's, cost no hashing.
  */
 static inline struct virt_addr *virt_addr_find_rcu(struct virt_port *port,
 						   const struct in6_addr *ip)
@@ -496,7 +478,6 @@ static inline struct virt_addr *virt_addr_find_rcu(struct virt_port *port,
 	return virt_child_up(a->child) ? a : NULL;
 }
 
-/* The child that holds @ip and is up, or NULL. */
 static inline struct virt_dev *virt_addr_lookup_rcu(struct virt_port *port,
 						    const struct in6_addr *ip)
 {
@@ -505,7 +486,6 @@ static inline struct virt_dev *virt_addr_lookup_rcu(struct virt_port *port,
 	return a ? a->child : NULL;
 }
 
-/* Does @child hold @ip (@trusted: and does the host trust it with it)? */
 static inline bool virt_holds_rcu(struct virt_dev *child,
 				  const struct in6_addr *ip, bool trusted)
 {
