@@ -1,23 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The address table: which child answers for which address.
- *
- * A child's addresses are learnt from the inet and inet6 address
- * notifiers. The validator notifiers refuse, with a message, an address
- * that another child of the same parent or the host already holds, or
- * that the child's allow-list leaves out (trust.c); the address events
- * check again what the validators can't see (IPv6 autoconf, the local
- * end of an IPv4 peer address) and leave such an address unsteered,
- * with a warning. When the host gains an address a child holds, the
- * host wins. IPv4 addresses are stored v4-mapped, so one table and one
- * key size serve both families. The table holds every address of every
- * child, up or down, so a duplicate is found in O(1) whoever holds it;
- * the demux delivers only to a child that is up. Beside the table, the
- * port's address filter counts the addresses by their last bits, which
- * lets the demux pass most of the parent's own frames without hashing,
- * and keeps the address of each slot that holds one alone, which the
- * demux finds without hashing too. A mirror child's addresses are its
- * own business: they steer nothing and conflict with nothing.
+ * The address table: which child answers for which address, learnt from
+ * the inet and inet6 address notifiers. The validators refuse an address
+ * a sibling or the host holds, or outside the allow-list; the events
+ * leave out what the validators never saw (IPv6 autoconf). IPv4 is stored
+ * v4-mapped: one table, one key size. A mirror's addresses steer nothing.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -29,12 +16,7 @@
 
 #include "virt_full.h"
 
-/*
- * Addresses come from a cache of their own, which the allocator merges
- * with no other (compat.h says where it can't promise that): at module
- * exit, destroying it finds any address leaked (the kernel warns), which
- * kmemleak, which sees them as well, can miss.
- */
+/* Unmerged, so that destroying it at exit reports a leaked address. */
 static struct kmem_cache *virt_addr_cache;
 
 static void virt_addr_free_rcu(struct rcu_head *head)
@@ -48,7 +30,6 @@ int virt_addr_port_init(struct virt_port *port)
 	return rhashtable_init(&port->addrs, &virt_addr_params);
 }
 
-/* The last child has gone and the receive handler with it: no reader. */
 void virt_addr_port_destroy(struct virt_port *port)
 {
 	rhashtable_destroy(&port->addrs);
@@ -58,7 +39,7 @@ void virt_addr_port_destroy(struct virt_port *port)
  * Count @a in (@n 1) or out (-1) of the address filter, and keep its
  * slot's sole address: @a if it came alone; none otherwise, as after a
  * removal that leaves one (finding that one would take a search; the
- * table finds it). Caller holds addrs_lock.
+ * table finds it).
  */
 static void virt_addr_filter_add(struct virt_port *port, struct virt_addr *a,
 				 int n)
@@ -66,6 +47,7 @@ static void virt_addr_filter_add(struct virt_port *port, struct virt_addr *a,
 	unsigned int slot = virt_addr_slot(&a->ip);
 	u32 count = port->addr_filter[slot] + n;
 
+	lockdep_assert_held(&port->addrs_lock);
 	WRITE_ONCE(port->addr_filter[slot], count);
 	if (n > 0 && count == 1)
 		rcu_assign_pointer(port->addr_sole[slot], a);
@@ -82,11 +64,7 @@ static void virt_addr_unlink(struct virt_port *port, struct virt_addr *a)
 	call_rcu(&a->rcu, virt_addr_free_rcu);
 }
 
-/*
- * An address of @child's stack that is not steered to it: counted, and
- * said (rate-limited: a container may add addresses in a loop). Any
- * context, process context too.
- */
+/* Rate-limited: a container may add addresses in a loop. */
 static void virt_addr_warn(struct virt_dev *child, const struct in6_addr *ip,
 			   const char *more, const char *why)
 {
@@ -104,8 +82,8 @@ static void virt_addr_warn(struct virt_dev *child, const struct in6_addr *ip,
 }
 
 /*
- * Any context: IPv6 reports addresses from atomic context. An address the
- * child holds already (under another prefix, or a secondary promoted to
+ * IPv6 reports addresses from atomic context. An address the child holds
+ * already (under another prefix, or a secondary promoted to
  * primary) keeps its one entry, trusted if it is granted now.
  */
 static int virt_addr_add(struct virt_dev *child, const struct in6_addr *ip)
@@ -168,7 +146,6 @@ static void virt_addr_del(struct virt_dev *child, const struct in6_addr *ip)
 	spin_unlock_bh(&port->addrs_lock);
 }
 
-/* Whatever the stack has not reported gone when the child leaves. */
 void virt_addr_flush(struct virt_dev *child)
 {
 	struct virt_port *port = child->port;
@@ -180,7 +157,6 @@ void virt_addr_flush(struct virt_dev *child)
 	spin_unlock_bh(&port->addrs_lock);
 }
 
-/* Why virt_addr_add() refused an address, for the log. */
 static const char *virt_addr_why(int err)
 {
 	switch (err) {
@@ -226,7 +202,6 @@ static void virt_addr_event(struct virt_dev *child, unsigned long event,
 	}
 }
 
-/* Does @in_dev hold @addr as a local address? Under RTNL. */
 static bool virt_in_dev_holds(struct in_device *in_dev, __be32 addr)
 {
 	const struct in_ifaddr *ifa;
@@ -240,8 +215,7 @@ static bool virt_in_dev_holds(struct in_device *in_dev, __be32 addr)
 /*
  * The host gained @ip on @dev, a device that is no virt child: it wins
  * over a child of any port of its namespace that held it. (A child that
- * gains an address another port's child holds is refused instead.) Any
- * context.
+ * gains an address another port's child holds is refused instead.)
  */
 static void virt_addr_host_took(struct net_device *dev, const struct in6_addr *ip)
 {
@@ -266,9 +240,9 @@ static void virt_addr_host_took(struct net_device *dev, const struct in6_addr *i
 }
 
 /*
- * Under RTNL (IPv4 addresses change only there). A device may hold one
- * address under several prefixes: it goes from the table with the last.
- * (The ifa going down has left the device's list already.)
+ * A device may hold one IPv4 address under several prefixes: it goes
+ * from the table with the last. (The ifa going down has left the
+ * device's list already.)
  */
 static int virt_inetaddr_event(struct notifier_block *nb,
 			       unsigned long event, void *ptr)
@@ -289,7 +263,6 @@ static int virt_inetaddr_event(struct notifier_block *nb,
 	return NOTIFY_DONE;
 }
 
-/* Atomic context, with or without RTNL. */
 static int virt_inet6addr_event(struct notifier_block *nb,
 				unsigned long event, void *ptr)
 {
@@ -307,9 +280,6 @@ static int virt_inet6addr_event(struct notifier_block *nb,
 	return NOTIFY_DONE;
 }
 
-/* An address of @child's stack that the table may lack: in it now, if
- * the allow-list lets it.
- */
 static void virt_addr_rejoin(struct virt_dev *child, const struct in6_addr *ip)
 {
 	bool held, trusted;
@@ -321,11 +291,6 @@ static void virt_addr_rejoin(struct virt_dev *child, const struct in6_addr *ip)
 		virt_addr_event(child, NETDEV_UP, ip);
 }
 
-/*
- * After @child's allow-list changed: what it holds outside the list
- * leaves the table, what its stack holds inside comes in, and trust
- * follows the list.
- */
 void virt_addr_resync(struct virt_dev *child)
 {
 	struct virt_port *port = child->port;
@@ -434,7 +399,7 @@ static int virt_addr_validate_host(struct net_device *dev,
 	return 0;
 }
 
-/* Refuse an address that would be steered to two places. Under RTNL. */
+/* Refuse an address that would be steered to two places. */
 static int virt_addr_validate(struct net_device *dev, const struct in6_addr *ip,
 			      struct netlink_ext_ack *extack)
 {

@@ -1,33 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Replies that carry no address of a child: those to its DHCP client and
- * to its ARP probes, on a child that shares the parent's MAC.
- *
- * A DHCP server answers a client that has no address yet at the client's
- * hardware address (ours: the parent's) and, unless the client asked for
- * broadcast, at the IPv4 address it offers, which no child holds yet: the
- * demux would give the offer to the parent. A host that holds an address a
- * child probes for (RFC 5227) answers the probe at our MAC and at 0.0.0.0.
- * So the port remembers, for a short while, the transaction ids of its
- * children's DHCP broadcasts and the addresses they probe, and the demux
- * looks them up for exactly those replies.
- *
- * A transaction id is one child's, and never one the host's DHCP client
- * used first: the host's are recorded as it sends them (they take the
- * place of a child's if need be), so a container that copies the id of
- * the host's or a sibling's exchange gets none of its replies
- * (dhcp_refused). Only a reply to the address it offers, which the host
- * doesn't hold, or to the broadcast address is steered: never one to
- * the host's own address. A probe's reply is no secret (any host may ask
- * who holds an address): the parent keeps it, and each child that probed
- * gets a copy. A DHCP server on the host answers through the egress hook
- * (host.c), which asks the same. (The host's own answer to a probe comes
- * from our MAC, which the prober ignores: it can't tell it from its own.
- * The host's addresses are refused to children anyway.)
- *
- * The table is small and open-addressed, keyed with a per-port secret,
- * with one lock: it is only read for those rare replies, and written for
- * the children's and the host's DHCP and probe broadcasts.
+ * Replies that carry no address of a shared-MAC child: a DHCP server's
+ * offer to a client with no address yet, and a reply to an ARP probe
+ * (RFC 5227), come to our MAC and to an address no child holds. The port
+ * remembers its children's DHCP transaction ids and probed addresses for
+ * a while, in a small table keyed with a per-port secret; an id the host
+ * used first is the host's, so copying one gets a container nothing.
  */
 
 #include <linux/etherdevice.h>
@@ -41,7 +19,6 @@
 
 #define VIRT_WAIT_BITS 8
 #define VIRT_WAIT_SLOTS BIT(VIRT_WAIT_BITS)
-/* How far from its hash slot an entry may sit. */
 #define VIRT_WAIT_WINDOW 8
 /* Entries per child and kind: a DHCP client runs one exchange at a time. */
 #define VIRT_WAIT_PER_CHILD 4
@@ -79,13 +56,7 @@ struct virt_bootp {
 	u8 chaddr[ETH_ALEN];
 };
 
-/*
- * The BOOTP message of @skb, whose IPv4 header is at @off from skb->data,
- * copied to @buf if it is not in the linear part; NULL if it is none, or
- * not about a client at our MAC (replies to other MACs never reach us as
- * ours). @reply: from the server's port to the client's; @daddr, the IPv4
- * destination. Reads, never pulls: the frame may be shared with a tap.
- */
+/* Reads, never pulls: the frame may be shared with a tap. */
 static const struct virt_bootp *virt_bootp(const struct virt_port *port,
 					   const struct sk_buff *skb,
 					   unsigned int off, bool *reply,
@@ -127,7 +98,6 @@ static bool virt_wait_live(const struct virt_wait *w, unsigned long now)
 	return w->kind != VIRT_WAIT_NONE && time_before(now, w->expires);
 }
 
-/* Is @w a live wait for @key of @kind? */
 static bool virt_wait_is(const struct virt_wait *w, u8 kind, __be32 key,
 			 unsigned long now)
 {
@@ -145,18 +115,20 @@ static struct virt_wait *virt_wait_slot(struct virt_port *port, u8 kind,
 
 static void virt_wait_clear(struct virt_wait *w)
 {
-	if (w->child)
+	if (w->child) {
+		lockdep_assert_held(&w->child->port->wait_lock);
 		w->child->waiting[w->kind]--;
+	}
 	memset(w, 0, sizeof(*w));
 }
 
-/* Room for one more of @child's: its oldest entry goes if it has its fill. */
 static void virt_wait_make_room(struct virt_port *port, u8 kind,
 				struct virt_dev *child)
 {
 	struct virt_wait *w, *oldest = NULL;
 	unsigned int i;
 
+	lockdep_assert_held(&port->wait_lock);
 	if (child->waiting[kind] < VIRT_WAIT_PER_CHILD)
 		return;
 	for (i = 0; i < VIRT_WAIT_SLOTS; i++) {
@@ -169,7 +141,6 @@ static void virt_wait_make_room(struct virt_port *port, u8 kind,
 		virt_wait_clear(oldest);
 }
 
-/* A slot of the window for the host's id: a child's that ends first. */
 static struct virt_wait *virt_wait_evict(struct virt_port *port, u8 kind,
 					 __be32 key)
 {
@@ -185,11 +156,8 @@ static struct virt_wait *virt_wait_evict(struct virt_port *port, u8 kind,
 }
 
 /*
- * Remember @key of @kind for @child (NULL: the host's DHCP id, which
- * takes a child's place if it must) for @life. False if it could not be:
- * a DHCP id that is someone else's, or no room near its slot. A child's
- * DHCP id makes the demux look at unicast IPv4 UDP it would otherwise
- * leave to the parent.
+ * @child NULL: the host's DHCP id, which takes a child's place if it must.
+ * A child's id takes unicast IPv4 UDP off the demux's fast path.
  */
 static bool virt_wait_add(struct virt_port *port, u8 kind, __be32 key,
 			  struct virt_dev *child, unsigned long life)
@@ -251,7 +219,6 @@ out:
 	return ok;
 }
 
-/* The address an ARP probe at @off asks for, or 0 if it is none. */
 static __be32 virt_probe_target(const struct virt_port *port,
 				const struct sk_buff *skb, unsigned int off)
 {
@@ -269,7 +236,6 @@ static __be32 virt_probe_target(const struct virt_port *port,
 	    arp->ar_pro != htons(ETH_P_IP) ||
 	    arp->ar_hln != ETH_ALEN || arp->ar_pln != 4)
 		return 0;
-	/* Header, then sender MAC and IP, then target MAC and IP. */
 	memcpy(&sip, p + sizeof(*arp) + ETH_ALEN, sizeof(sip));
 	memcpy(&tip, p + sizeof(buf) - sizeof(tip), sizeof(tip));
 	/* A probe: from 0.0.0.0, by an Ethernet host at our MAC. */
@@ -278,12 +244,7 @@ static __be32 virt_probe_target(const struct virt_port *port,
 	return tip;
 }
 
-/*
- * A broadcast @child sends (skb->data at its MAC header, the header
- * pulled): a DHCP request or an ARP probe whose replies will come to our
- * MAC and to no address of the child's. An own-mac child's come to its
- * own MAC; a mirror's never come. Under RCU, BHs off.
- */
+/* An own-mac child's replies come to its own MAC; a mirror's never. */
 void virt_wait_child_sent(struct virt_dev *child, struct sk_buff *skb)
 {
 	struct virt_port *port = child->port;
@@ -293,6 +254,7 @@ void virt_wait_child_sent(struct virt_dev *child, struct sk_buff *skb)
 	__be32 daddr, tip;
 	bool reply;
 
+	virt_assert_bh();
 	if (child->own_mac || virt_is_mirror(child))
 		return;
 	if (proto == htons(ETH_P_IP)) {
@@ -309,11 +271,6 @@ void virt_wait_child_sent(struct virt_dev *child, struct sk_buff *skb)
 	}
 }
 
-/*
- * A broadcast of the host's own (skb->data at its MAC header), on its way
- * to the wire and to the children: the id of a DHCP request in it is the
- * host's, and no child's to take. BHs off.
- */
 void virt_wait_host_sent(struct virt_port *port, const struct sk_buff *skb)
 {
 	const struct virt_bootp *b;
@@ -321,6 +278,7 @@ void virt_wait_host_sent(struct virt_port *port, const struct sk_buff *skb)
 	__be32 daddr;
 	bool reply;
 
+	virt_assert_bh();
 	if (eth_hdr(skb)->h_proto != htons(ETH_P_IP))
 		return;
 	b = virt_bootp(port, skb, ETH_HLEN, &reply, &daddr, &buf);
@@ -329,10 +287,6 @@ void virt_wait_host_sent(struct virt_port *port, const struct sk_buff *skb)
 			      VIRT_WAIT_DHCP_LIFE);
 }
 
-/*
- * Is the wait of @kind over, for the whole port? Then the demux need not
- * look any more (DHCP: it takes the short way again). BHs off.
- */
 static bool virt_wait_over(struct virt_port *port, u8 kind)
 {
 	unsigned long now = jiffies;
@@ -348,13 +302,7 @@ static bool virt_wait_over(struct virt_port *port, u8 kind)
 	return true;
 }
 
-/*
- * The child waiting for the DHCP reply in @skb (IPv4 at @off from
- * skb->data, at our MAC, for no child's address), or NULL. Only a reply
- * to the address it offers or to the broadcast address, never to one
- * the host holds: a reply to the host's own client is the host's,
- * whatever its id. Under RCU, BHs off.
- */
+/* A reply to an address the host holds is the host's, whatever its id. */
 struct virt_dev *virt_wait_dhcp_reply(struct virt_port *port,
 				      const struct sk_buff *skb,
 				      unsigned int off)
@@ -369,6 +317,7 @@ struct virt_dev *virt_wait_dhcp_reply(struct virt_port *port,
 	__be32 daddr;
 	bool reply;
 
+	virt_assert_bh();
 	if (!test_bit(VIRT_SLOW_DHCP, &port->rx_slow) ||
 	    virt_wait_over(port, VIRT_WAIT_DHCP))
 		return NULL;
@@ -391,7 +340,6 @@ struct virt_dev *virt_wait_dhcp_reply(struct virt_port *port,
 	return child && virt_child_up(child) ? child : NULL;
 }
 
-/* A copy of the probe reply @skb, which the parent received, for @child. */
 static void virt_wait_probe_give(struct virt_dev *child, struct sk_buff *skb)
 {
 	unsigned int len = skb->len + ETH_HLEN;
@@ -412,11 +360,7 @@ static void virt_wait_probe_give(struct virt_dev *child, struct sk_buff *skb)
 		virt_stats_inc(child, VIRT_DROP_BACKLOG);
 }
 
-/*
- * An ARP reply the parent received at 0.0.0.0 (@skb->data at its ARP
- * header, which the demux pulled): a copy for each child that probed for
- * its sender's address. The parent keeps the frame. Under RCU, softirq.
- */
+/* Any host may ask who holds an address: each prober gets a copy. */
 void virt_wait_probe_reply(struct virt_port *port, struct sk_buff *skb)
 {
 	struct virt_dev *to[VIRT_WAIT_WINDOW];
@@ -425,6 +369,7 @@ void virt_wait_probe_reply(struct virt_port *port, struct sk_buff *skb)
 	struct virt_wait *w;
 	__be32 sip;
 
+	virt_assert_bh();
 	if (virt_wait_over(port, VIRT_WAIT_PROBE))
 		return;
 	memcpy(&sip, skb->data + sizeof(struct arphdr) + ETH_ALEN, sizeof(sip));
@@ -439,7 +384,6 @@ void virt_wait_probe_reply(struct virt_port *port, struct sk_buff *skb)
 		virt_wait_probe_give(to[i], skb);
 }
 
-/* A child leaves the port: nothing waits for it any more. */
 void virt_wait_flush(struct virt_dev *child)
 {
 	struct virt_port *port = child->port;

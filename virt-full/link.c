@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The child device: netdev and ethtool operations, and the rtnl link kind
- * "virt" (ip link add link eth0 name virt1 type virt). Control runs under
- * RTNL; ndo_set_rx_mode under the child's address list lock.
+ * "virt" (ip link add link eth0 name virt1 type virt).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -216,11 +215,6 @@ static const struct net_device_ops virt_netdev_ops = {
 	.ndo_validate_addr	= eth_validate_addr,
 	.ndo_set_mac_address	= virt_mac_set,
 };
-
-bool virt_is_child(const struct net_device *dev)
-{
-	return dev->netdev_ops == &virt_netdev_ops;
-}
 
 /* ethtool -S: the child's counters, then its port's. */
 static const char virt_stat_names[VIRT_STATS_N][ETH_GSTRING_LEN] = {
@@ -529,13 +523,14 @@ static int virt_newlink(struct net_device *dev,
 
 VIRT_NEWLINK_COMPAT(virt_newlink)
 
-/* The legacy path: insmod virt_full.ko link=eth0 [mode=mirror]. RTNL. */
+/* The legacy path: insmod virt_full.ko link=eth0 [mode=mirror]. */
 int virt_link_create(struct net_device *parent, const char *pattern, u32 mode)
 {
 	struct net_device *dev;
 	bool registered;
 	int err;
 
+	ASSERT_RTNL();
 	dev = alloc_netdev(sizeof(struct virt_dev), pattern, NET_NAME_ENUM,
 			   virt_setup);
 	if (!dev)

@@ -1,16 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Children with a MAC address of their own (own-mac), beside those that
- * share the parent's: frames to that MAC are the child's whatever they
- * carry, as on a macvlan, so that any DHCP client, DHCPv6 and protocols
- * with no address of their own work unchanged.
- *
- * The parent's unicast filter holds the MAC while the child is up; where
- * the NIC has no such filter the core makes it promiscuous instead. The
- * port finds a child by MAC in a small hash, published under RTNL and
- * read under RCU. A container may use its own-mac child as it likes but
- * not change its MAC: that needs CAP_NET_ADMIN over the parent's
- * namespace, as the allow-list does (spoofchk checks against it).
+ * Children with a MAC of their own (own-mac): frames to it are the child's
+ * whatever they carry, as on a macvlan, so that any DHCP client works.
+ * The parent's unicast filter holds the MAC while the child is up; only
+ * CAP_NET_ADMIN over the parent's namespace changes it, since spoofchk
+ * checks against it.
  */
 
 #include <linux/etherdevice.h>
@@ -30,7 +24,10 @@ struct virt_dev *virt_mac_lookup_rcu(struct virt_port *port, const u8 *addr)
 {
 	struct virt_dev *child;
 
-	hlist_for_each_entry_rcu(child, virt_mac_bucket(port, addr), mnode)
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held() && !lockdep_rtnl_is_held(),
+			 "virt_full: needs rcu_read_lock() or RTNL");
+	hlist_for_each_entry_rcu(child, virt_mac_bucket(port, addr), mnode,
+				 lockdep_rtnl_is_held())
 		if (ether_addr_equal(child->dev->dev_addr, addr))
 			return child;
 	return NULL;
@@ -59,19 +56,14 @@ int virt_mac_fit(const struct net_device *parent,
 	return 0;
 }
 
-/* Is @addr an own-mac child's on @port? RTNL. */
+/* Is @addr an own-mac child's on @port? */
 bool virt_mac_owned(struct virt_port *port, const u8 *addr)
 {
-	bool owned;
-
 	ASSERT_RTNL();
-	rcu_read_lock();
-	owned = virt_mac_lookup_rcu(port, addr);
-	rcu_read_unlock();
-	return owned;
+	return virt_mac_lookup_rcu(port, addr);
 }
 
-/* Is @addr the parent's, or an own-mac child's on @parent? RTNL. */
+/* Is @addr the parent's, or an own-mac child's on @parent? */
 bool virt_mac_taken(const struct net_device *parent, const u8 *addr)
 {
 	return ether_addr_equal(parent->dev_addr, addr) ||
@@ -130,8 +122,8 @@ void virt_mac_stop(struct virt_dev *child)
 }
 
 /*
- * ndo_set_mac_address: an own-mac child's MAC, changed by the host. In
- * the caller's context, under RTNL. A shared-MAC child has the parent's.
+ * ndo_set_mac_address: an own-mac child's MAC, changed by the host (the
+ * caller's capabilities count). A shared-MAC child has the parent's.
  */
 int virt_mac_set(struct net_device *dev, void *p)
 {

@@ -1,23 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The port: per-parent state, alive from the parent's first child to its
- * last. It carries the receive handler and the egress hook (host.c) on the
- * parent, holds the parent with a tracked reference for exactly that span,
- * hands out the children's dev_ids, and follows the parent's life through
- * the netdevice notifier.
- * Everything here runs under RTNL.
+ * The port: per-parent state, from the parent's first child to its last.
+ * It holds the receive handler and a tracked reference on the parent, and
+ * follows the parent through the netdevice notifier.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include "virt_full.h"
 
-/*
- * Ports come from a cache of their own, which the allocator merges with
- * no other (compat.h says where it can't promise that): at module exit,
- * destroying it finds any port leaked (the kernel warns), which kmemleak,
- * which sees them as well, can miss.
- */
+/* Unmerged, so that destroying it at exit reports a leaked port. */
 static struct kmem_cache *virt_port_cache;
 
 static int virt_port_create(struct net_device *parent)
@@ -92,13 +84,13 @@ static void virt_port_destroy(struct virt_port *port)
 	kmem_cache_free(virt_port_cache, port);
 }
 
-/* From the child's ndo_init: join the parent's port, creating it first. */
 int virt_port_attach(struct virt_dev *child)
 {
 	struct net_device *parent = child->parent;
 	struct virt_port *port;
 	int err, id;
 
+	ASSERT_RTNL();
 	if (!virt_is_port(parent)) {
 		err = virt_port_create(parent);
 		if (err)
@@ -121,11 +113,11 @@ int virt_port_attach(struct virt_dev *child)
 	return 0;
 }
 
-/* From the child's ndo_uninit: leave; the last child out destroys it. */
 void virt_port_detach(struct virt_dev *child)
 {
 	struct virt_port *port = child->port;
 
+	ASSERT_RTNL();
 	ida_free(&port->ida, child->id);
 	if (!--port->count)
 		virt_port_destroy(port);
@@ -169,9 +161,9 @@ static int virt_port_event(struct notifier_block *nb, unsigned long event,
 			break;
 		}
 		list_for_each_entry_safe(child, next, &port->children, pnode)
-			virt_link_ops.dellink(child->dev, &kill);
+			child->dev->rtnl_link_ops->dellink(child->dev, &kill);
 		list_for_each_entry_safe(child, next, &port->mirrors, pnode)
-			virt_link_ops.dellink(child->dev, &kill);
+			child->dev->rtnl_link_ops->dellink(child->dev, &kill);
 		unregister_netdevice_many(&kill);
 		break;
 	case NETDEV_REGISTER:

@@ -1,17 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Receive: the demux on the parent.
- *
- * Every frame the parent receives passes through virt_port_handle_frame().
- * Unicast IPv4 and IPv6 to a child's address, ARP whose target is a
- * child's address, and NDP (NS, DAD included, and NA) for a child's
- * address go to that child alone. Broadcast and multicast go to the parent
- * and, as copies, to every child that is up and listening. Everything else
- * stays with the parent, malformed frames included: its own stack checks
- * and counts them. A header is read only after pskb_may_pull() or
- * skb_headlen() says it is there, and trusted only after its fields are
- * checked; unicast IP whose destination's slot in the address filter holds
- * no child's address is the parent's, its header read no further.
+ * Receive: the demux on the parent. Unicast IP to a child's address, and
+ * ARP and NDP for one, go to that child alone; broadcast and multicast to
+ * the parent and, as copies, to the children listening (bcast.c). All
+ * else, malformed frames included, is left to the parent's stack.
  */
 
 #include <linux/if_arp.h>
@@ -23,138 +15,6 @@
 
 #include "virt_full.h"
 
-/* The IPv4 header at @off from skb->data. */
-static enum virt_key virt_key_ipv4(struct sk_buff *skb, unsigned int off,
-				   struct in6_addr *key, struct in6_addr *src)
-{
-	const struct iphdr *iph;
-	unsigned int len;
-
-	if (!pskb_may_pull(skb, off + sizeof(*iph)))
-		return VIRT_KEY_BAD;
-	iph = (const struct iphdr *)(skb->data + off);
-	if (iph->ihl < 5 || iph->version != 4)
-		return VIRT_KEY_BAD;
-	len = ntohs(iph->tot_len);
-	/* GRO and GSO packets past 64 KiB (BIG TCP) carry 0. */
-	if (!len && skb_is_gso(skb))
-		len = skb->len - off;
-	if (len < iph->ihl * 4 || len > skb->len - off)
-		return VIRT_KEY_BAD;
-	ipv6_addr_set_v4mapped(iph->daddr, key);
-	if (src)
-		ipv6_addr_set_v4mapped(iph->saddr, src);
-	return VIRT_KEY_DADDR;
-}
-
-/* The ARP packet at @off: Ethernet and IPv4 only, steered by target. */
-static enum virt_key virt_key_arp(struct sk_buff *skb, unsigned int off,
-				  struct in6_addr *key, struct in6_addr *src)
-{
-	const struct arphdr *arp;
-	__be32 sip, tip;
-
-	/* Header, then sender MAC and IP, then target MAC and IP. */
-	if (!pskb_may_pull(skb, off + sizeof(*arp) + 2 * (ETH_ALEN + 4)))
-		return VIRT_KEY_BAD;
-	arp = (const struct arphdr *)(skb->data + off);
-	if (arp->ar_hrd != htons(ARPHRD_ETHER) ||
-	    arp->ar_pro != htons(ETH_P_IP) ||
-	    arp->ar_hln != ETH_ALEN || arp->ar_pln != 4)
-		return VIRT_KEY_BAD;
-	memcpy(&sip, (const u8 *)(arp + 1) + ETH_ALEN, sizeof(sip));
-	memcpy(&tip, (const u8 *)(arp + 1) + 2 * ETH_ALEN + 4, sizeof(tip));
-	ipv6_addr_set_v4mapped(tip, key);
-	if (src)
-		ipv6_addr_set_v4mapped(sip, src);
-	return VIRT_KEY_TARGET;
-}
-
-/*
- * The IPv6 header at @off: unicast goes by destination; of multicast,
- * only neighbour solicitations and advertisements are steered, by target.
- */
-static enum virt_key virt_key_ipv6(struct sk_buff *skb, unsigned int off,
-				   struct in6_addr *key, struct in6_addr *src)
-{
-	const unsigned int nd_off = off + sizeof(struct ipv6hdr);
-	const struct ipv6hdr *ip6h;
-	const struct icmp6hdr *icmph;
-	const struct nd_msg *msg;
-	unsigned int plen;
-
-	if (!pskb_may_pull(skb, nd_off))
-		return VIRT_KEY_BAD;
-	ip6h = (const struct ipv6hdr *)(skb->data + off);
-	if (ip6h->version != 6)
-		return VIRT_KEY_BAD;
-	plen = ntohs(ip6h->payload_len);
-	/* GRO and GSO packets past 64 KiB (BIG TCP) carry 0. */
-	if (!plen && skb_is_gso(skb))
-		plen = skb->len - nd_off;
-	/* A v4-mapped address never goes on the wire (RFC 4291 2.5.5.2);
-	 * the table keys IPv4 so, and must not take it for one.
-	 */
-	if (plen > skb->len - nd_off || ipv6_addr_v4mapped(&ip6h->daddr) ||
-	    ipv6_addr_v4mapped(&ip6h->saddr))
-		return VIRT_KEY_BAD;
-	if (src)
-		*src = ip6h->saddr;
-	if (!ipv6_addr_is_multicast(&ip6h->daddr)) {
-		*key = ip6h->daddr;
-		return VIRT_KEY_DADDR;
-	}
-	if (ip6h->nexthdr != IPPROTO_ICMPV6)
-		return VIRT_KEY_NONE;
-
-	if (plen < sizeof(*icmph) || !pskb_may_pull(skb, nd_off + sizeof(*icmph)))
-		return VIRT_KEY_BAD;
-	icmph = (const struct icmp6hdr *)(skb->data + nd_off);
-	if (icmph->icmp6_type != NDISC_NEIGHBOUR_SOLICITATION &&
-	    icmph->icmp6_type != NDISC_NEIGHBOUR_ADVERTISEMENT)
-		return VIRT_KEY_NONE;
-	if (plen < sizeof(*msg) || !pskb_may_pull(skb, nd_off + sizeof(*msg)))
-		return VIRT_KEY_BAD;
-	msg = (const struct nd_msg *)(skb->data + nd_off);
-	if (ipv6_addr_v4mapped(&msg->target))
-		return VIRT_KEY_BAD;
-	*key = msg->target;
-	return VIRT_KEY_TARGET;
-}
-
-/* The most virt_get_key() pulls past the L3 header's start: IPv6 and NDP. */
-#define VIRT_KEY_MAX_PULL (sizeof(struct ipv6hdr) + sizeof(struct nd_msg))
-
-/*
- * What steers the frame whose L3 header of protocol @proto starts at @off
- * from skb->data (0 on receive, ETH_HLEN on transmit), in @key. If @src is
- * not NULL, the frame's source address goes there (:: if it has none).
- * May pull, so header pointers taken before the call are stale after it.
- */
-enum virt_key virt_get_key(struct sk_buff *skb, __be16 proto,
-			   unsigned int off, struct in6_addr *key,
-			   struct in6_addr *src)
-{
-	BUILD_BUG_ON(sizeof(struct iphdr) > VIRT_KEY_MAX_PULL ||
-		     sizeof(struct arphdr) + 2 * (ETH_ALEN + 4) > VIRT_KEY_MAX_PULL);
-	if (src)
-		*src = in6addr_any;
-	switch (proto) {
-	case htons(ETH_P_IP):
-		return virt_key_ipv4(skb, off, key, src);
-	case htons(ETH_P_ARP):
-		return virt_key_arp(skb, off, key, src);
-	case htons(ETH_P_IPV6):
-		return virt_key_ipv6(skb, off, key, src);
-	}
-	return VIRT_KEY_NONE;
-}
-
-/*
- * The frame of the parent's that *pskb points to, made our own if a tap
- * holds a reference to it too; NULL (and counted) if there was no memory
- * for that, the frame is then gone.
- */
 static __always_inline struct sk_buff *
 virt_rx_unshare(struct virt_port *port, struct sk_buff **pskb)
 {
@@ -168,42 +28,21 @@ virt_rx_unshare(struct virt_port *port, struct sk_buff **pskb)
 	return skb;
 }
 
-/* A frame entering a child in another namespace leaves the parent's
- * marks, conntrack and route behind; broadcast stays broadcast.
- */
-void virt_rx_cross(struct sk_buff *skb, struct net_device *to)
-{
-	u8 pkt_type = skb->pkt_type;
-
-	if (net_eq(dev_net(skb->dev), dev_net(to)))
-		return;
-	skb_scrub_packet(skb, true);
-	skb->pkt_type = pkt_type;
-}
-
-/* The frame is @child's alone, for reason @why: receive it again, as the
- * child's.
- */
 static rx_handler_result_t virt_rx_steer(struct virt_port *port,
 					 struct virt_dev *child,
 					 struct sk_buff *skb, enum virt_stat why)
 {
 	virt_rx_cross(skb, child->dev);
 	skb->dev = child->dev;
-	/* For its own MAC: for the child, as eth_type_trans() would say. */
 	if (why == VIRT_RX_MAC)
 		skb->pkt_type = PACKET_HOST;
 	virt_stats_rx(child, skb->len + ETH_HLEN,
 		      skb->pkt_type == PACKET_MULTICAST, why);
-	/* Counted here too, per frame, so that ethtool -S reads the port's
-	 * total per CPU under RTNL, not every child's: a container looping
-	 * it on a port of a thousand children would hold RTNL that long.
-	 */
+	/* ethtool -S sums these per CPU, not per child. */
 	virt_port_stats_inc(port, VIRT_PORT_STEERED);
 	return RX_HANDLER_ANOTHER;
 }
 
-/* The frame *pskb points to is @child's: made ours, and steered. */
 static __always_inline rx_handler_result_t
 virt_rx_take(struct virt_port *port, struct virt_dev *child,
 	     struct sk_buff **pskb, enum virt_stat why)
@@ -215,7 +54,6 @@ virt_rx_take(struct virt_port *port, struct virt_dev *child,
 	return virt_rx_steer(port, child, skb, why);
 }
 
-/* The own-mac child that is up and whose MAC @skb is for, or NULL. */
 static struct virt_dev *virt_rx_own_mac(struct virt_port *port,
 					struct sk_buff *skb)
 {
@@ -227,11 +65,7 @@ static struct virt_dev *virt_rx_own_mac(struct virt_port *port,
 	return child && virt_child_up(child) ? child : NULL;
 }
 
-/*
- * For the parent's MAC and no child's address (@key): the reply to a
- * child's DHCP request, which is that child's, or to its ARP probe, of
- * which it gets a copy (clients.c).
- */
+/* Replies to a child's DHCP request or ARP probe carry no address of it. */
 static struct virt_dev *virt_rx_client_reply(struct virt_port *port,
 					     struct sk_buff *skb,
 					     const struct in6_addr *key)
@@ -246,53 +80,8 @@ static struct virt_dev *virt_rx_client_reply(struct virt_port *port,
 }
 
 /*
- * A copy of one of the parent's frames for each mirror child: what it
- * received (@output false: skb->data at the network header) or, for those
- * that asked, what it sent (@output true: at the MAC header). The copy is
- * for the mirror's taps and counters only: PACKET_OTHERHOST keeps its
- * stack from acting on it.
- */
-void virt_mirror(struct virt_port *port, struct sk_buff *skb, bool output)
-{
-	struct virt_dev *m;
-	struct sk_buff *nskb;
-	unsigned int len;
-
-	list_for_each_entry_rcu(m, &port->mirrors, pnode) {
-		if (!netif_running(m->dev) || (output && !READ_ONCE(m->mirror_tx)))
-			continue;
-		nskb = skb_clone(skb, GFP_ATOMIC);
-		if (!nskb) {
-			virt_stats_inc(m, VIRT_DROP_CLONE);
-			continue;
-		}
-		/* Scrub while nskb->dev is still the parent (eth_type_trans()
-		 * below changes it). A copy goes to taps, never to a route:
-		 * the parent's output may hold its dst without a reference.
-		 */
-		virt_rx_cross(nskb, m->dev);
-		skb_dst_drop(nskb);
-		if (output)
-			nskb->protocol = eth_type_trans(nskb, m->dev);
-		nskb->dev = m->dev;
-		nskb->pkt_type = PACKET_OTHERHOST;
-		len = nskb->len + ETH_HLEN;
-		if (netif_rx(nskb) == NET_RX_SUCCESS)
-			virt_stats_rx(m, len, false, VIRT_RX_MIRROR);
-		else
-			virt_stats_inc(m, VIRT_DROP_BACKLOG);
-	}
-}
-
-/*
- * A broadcast or multicast for the children listening (bcast.c), unless
- * it is ours come back: our MAC is the parent's and its children's, and
- * what the parent or a child sent has reached the children already (the
- * egress hook and tx.c see to that), so a frame from our MAC is either
- * a child's, given to the parent's stack by tx.c, or a reflection from
- * the wire. Whatever its source address: a DHCP discover from 0.0.0.0 or
- * a DAD probe from :: is no different. Pause and other link-local control
- * frames are the parent's alone.
+ * What the parent or a child sent reached the children on its way out
+ * (tx.c, host.c): a frame from our MAC is one of those come back.
  */
 static void virt_rx_multicast(struct virt_port *port, struct sk_buff *skb)
 {
@@ -301,17 +90,14 @@ static void virt_rx_multicast(struct virt_port *port, struct sk_buff *skb)
 	if (ether_addr_equal(eth->h_source, port->dev->dev_addr) ||
 	    is_link_local_ether_addr(eth->h_dest))
 		return;
-	/* An own-mac child's MAC is ours as well. */
 	if (READ_ONCE(port->own_macs) && virt_mac_lookup_rcu(port, eth->h_source))
 		return;
 	virt_bc_enqueue(port, skb, NULL, false);
 }
 
 /*
- * The last word of the IPv4 or IPv6 destination of @skb, if its header is
- * in the linear part: what picks the address filter's slot. Nothing else
- * of the header is read or trusted yet: a frame whose slot holds no
- * address is the parent's, whatever the rest says (its stack checks).
+ * The address filter's key, read unchecked: a frame whose slot holds no
+ * address is the parent's whatever the rest says, and its stack checks.
  */
 static __always_inline bool virt_rx_daddr_last(const struct sk_buff *skb,
 					       __be32 *last)
@@ -323,9 +109,8 @@ static __always_inline bool virt_rx_daddr_last(const struct sk_buff *skb,
 		*last = ((const struct iphdr *)skb->data)->daddr;
 		return true;
 	case htons(ETH_P_IPV6):
-		/* Multicast (a neighbour advertisement to all nodes, sent
-		 * to our MAC by a bridge that converts multicast to unicast)
-		 * is steered by its target: the whole way.
+		/* NDP to a multicast address (a bridge may convert it to
+		 * unicast) is steered by its target, in the demux.
 		 */
 		if (skb_headlen(skb) < sizeof(struct ipv6hdr) ||
 		    ipv6_addr_is_multicast(&((const struct ipv6hdr *)skb->data)->daddr))
@@ -336,12 +121,6 @@ static __always_inline bool virt_rx_daddr_last(const struct sk_buff *skb,
 	return false;
 }
 
-/*
- * The destination of @skb, an IPv4 or unicast IPv6 frame whose header is
- * in the linear part (virt_rx_daddr_last() said so), if it is untagged
- * and the header well formed: the IPv6 one in @daddr6, or NULL for IPv4;
- * false for anything else.
- */
 static __always_inline bool virt_rx_daddr(const struct sk_buff *skb,
 					  const struct in6_addr **daddr6)
 {
@@ -371,7 +150,6 @@ static __always_inline bool virt_rx_daddr(const struct sk_buff *skb,
 	return true;
 }
 
-/* The demux, for every frame that may be a child's or a mirror's. */
 static noinline rx_handler_result_t virt_rx_demux(struct sk_buff **pskb,
 						  struct virt_port *port)
 {
@@ -380,19 +158,12 @@ static noinline rx_handler_result_t virt_rx_demux(struct sk_buff **pskb,
 	struct in6_addr key;
 	enum virt_key k;
 
-	/*
-	 * Looped-back copies of the parent's own output (multicast it sent)
-	 * have no Ethernet header, and were not received: not counted.
-	 */
+	/* The parent's own multicast, looped back: no Ethernet header. */
 	if (unlikely(skb->pkt_type == PACKET_LOOPBACK))
 		return RX_HANDLER_PASS;
 	if (!list_empty(&port->mirrors))
 		virt_mirror(port, skb, false);
 
-	/* VLAN frames belong to the parent's VLAN devices, if it has any;
-	 * frames for another MAC to the own-mac child that has it, or to
-	 * nobody here (a promiscuous parent).
-	 */
 	if (unlikely(skb_vlan_tag_present(skb) || eth_type_vlan(skb->protocol)))
 		goto pass;
 	if (unlikely(skb->pkt_type == PACKET_OTHERHOST)) {
@@ -402,13 +173,7 @@ static noinline rx_handler_result_t virt_rx_demux(struct sk_buff **pskb,
 		goto pass;
 	}
 
-	/*
-	 * A tap (tcpdump on the parent) may hold a reference to the frame,
-	 * which must then be unshared before anything changes it: a pull
-	 * in virt_get_key(), which only happens where the headers are not
-	 * in the linear part yet, or a child taking it. The frames that
-	 * stay with the parent are, nearly all, only read.
-	 */
+	/* A tap may share the frame: unshare it before a pull changes it. */
 	if (unlikely(skb_shared(skb)) && skb_is_nonlinear(skb) &&
 	    skb_headlen(skb) < VIRT_KEY_MAX_PULL) {
 		skb = virt_rx_unshare(port, pskb);
@@ -436,12 +201,6 @@ pass:
 	return RX_HANDLER_PASS;
 }
 
-/*
- * The short way's frames whose destination (last word @last) has a slot
- * in the address filter that holds addresses: checked now, and taken by
- * the child that holds the destination, as in the demux; else the
- * parent's. The rest takes the whole way.
- */
 static noinline rx_handler_result_t
 virt_rx_addressed(struct sk_buff **pskb, struct virt_port *port, __be32 last)
 {
@@ -463,12 +222,11 @@ virt_rx_addressed(struct sk_buff **pskb, struct virt_port *port, __be32 last)
 }
 
 /*
- * May @skb, unicast IP with its header in the linear part, take the short
- * way? Not while a mirror wants every frame, nor, while a child waits for
- * a DHCP reply to an address it doesn't hold yet, if it is IPv4 UDP.
+ * Not while a mirror wants every frame, nor, while a child waits for a
+ * DHCP reply to an address it doesn't hold yet, for IPv4 UDP.
  */
-static __always_inline bool virt_rx_short(const struct virt_port *port,
-					  const struct sk_buff *skb)
+static __always_inline bool virt_rx_fast_ok(const struct virt_port *port,
+					    const struct sk_buff *skb)
 {
 	unsigned long slow = READ_ONCE(port->rx_slow);
 
@@ -480,30 +238,21 @@ static __always_inline bool virt_rx_short(const struct virt_port *port,
 	       ((const struct iphdr *)skb->data)->protocol != IPPROTO_UDP;
 }
 
-/*
- * The receive handler on the parent. Called under rcu_read_lock() from
- * __netif_receive_skb_core(), after the parent's taps and before any
- * protocol handler.
- */
 rx_handler_result_t virt_port_handle_frame(struct sk_buff **pskb)
 {
 	struct sk_buff *skb = *pskb;
 	struct virt_port *port = virt_port_get_rcu(skb->dev);
 	__be32 last;
 
-	/* The short way: unicast IP, its header in the linear part. The
-	 * parent's own traffic leaves on the address filter, having cost
-	 * no stack frame and no header check here.
+	/* Fast path: the parent's own unicast IP leaves on the address
+	 * filter, having cost no stack frame and no header check here.
 	 */
 	if (likely(skb->pkt_type == PACKET_HOST &&
-		   virt_rx_daddr_last(skb, &last) && virt_rx_short(port, skb))) {
+		   virt_rx_daddr_last(skb, &last) && virt_rx_fast_ok(port, skb))) {
 		if (READ_ONCE(port->addr_filter[virt_addr_slot_last(last)]))
 			return virt_rx_addressed(pskb, port, last);
 		virt_port_stats_inc(port, VIRT_PORT_PASSED);
 		return RX_HANDLER_PASS;
 	}
-	/* The rest (for the mirrors, ARP, NDP, broadcast, multicast, or not
-	 * linear) takes the whole way.
-	 */
 	return virt_rx_demux(pskb, port);
 }

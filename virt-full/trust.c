@@ -1,20 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What the host lets a child claim.
- *
- * A child may be handed to a container whose root is root only in its own
- * user namespace, and adds whatever address it likes. What it claims
- * counts only as far as the host allows:
- *  - an address the host holds (on any device of the parent's namespace
- *    but this port's children) is never steered to a child;
- *  - with an allow-list, set by whoever has CAP_NET_ADMIN over the
- *    parent's namespace, a child holds only addresses inside it;
- *  - an address is trusted, and the host's own traffic and stack believe
- *    the child about it (host.c, tx.c), if it is inside the allow-list,
- *    was added by someone with CAP_NET_ADMIN over the parent's namespace
- *    (a grant, which the validator leaves for the address event that
- *    follows it in the same request), or is the link-local address the
- *    kernel made from the MAC and dev_id the host gave the child.
+ * What the host lets a child claim: a child may be handed to a container
+ * whose root is root only in its own user namespace. An address the host
+ * holds is never a child's; an allow-list, set with CAP_NET_ADMIN over the
+ * parent's namespace, bounds what it may hold; and the host believes a
+ * child only about trusted addresses: in the list, granted by a caller
+ * with that capability, or the link-local the kernel made for it.
  */
 
 #include <linux/inetdevice.h>
@@ -53,7 +44,7 @@ static bool virt_is_child_of(struct net_device *dev, const struct virt_port *por
 
 /*
  * Does the host hold @ip: a device of the parent's namespace other than
- * @port's own children (another port's are the host's too)? Any context.
+ * @port's own children (another port's are the host's too)?
  */
 bool virt_host_holds(const struct virt_port *port, const struct in6_addr *ip)
 {
@@ -61,9 +52,7 @@ bool virt_host_holds(const struct virt_port *port, const struct in6_addr *ip)
 	struct net_device *dev;
 	bool held = false;
 
-	/* Most addresses are nowhere in the parent's L3 domain: one hash
-	 * lookup.
-	 */
+	/* Most addresses are nowhere in the namespace: one hash lookup. */
 	if (ipv6_addr_v4mapped(ip) ? !__ip_dev_find(net, ip->s6_addr32[3], false) :
 	    !ipv6_chk_addr_and_flags(net, ip, port->dev, true, 0, 0))
 		return false;
@@ -78,7 +67,6 @@ bool virt_host_holds(const struct virt_port *port, const struct in6_addr *ip)
 	return held;
 }
 
-/* Is @ip the link-local address the kernel made for @child? */
 static bool virt_link_local_given(struct virt_dev *child,
 				  const struct in6_addr *ip)
 {
@@ -93,7 +81,8 @@ static bool virt_link_local_given(struct virt_dev *child,
 /*
  * May @child hold @ip? Without an allow-list, yes; with one, if it is
  * inside. @trusted: and the host trusts it with it, as far as the list
- * and the kernel's own link-local say (grants aside). Any context.
+ * and the kernel's own link-local say (grants aside). The list is
+ * replaced under RTNL and addrs_lock both: either keeps it.
  */
 bool virt_allow_permits(struct virt_dev *child, const struct in6_addr *ip,
 			bool *trusted)
@@ -106,20 +95,15 @@ bool virt_allow_permits(struct virt_dev *child, const struct in6_addr *ip,
 		*trusted = true;
 		return true;
 	}
-	rcu_read_lock();
-	al = rcu_dereference(child->allow);
+	al = rcu_dereference_protected(child->allow, lockdep_rtnl_is_held() ||
+				       lockdep_is_held(&child->port->addrs_lock));
 	for (i = 0; al && i < al->n && !inside; i++)
 		inside = ipv6_prefix_equal(ip, (const struct in6_addr *)al->p[i].addr,
 					   al->p[i].len);
-	rcu_read_unlock();
 	*trusted = inside;
 	return inside || !al;
 }
 
-/*
- * The allow-list in @nest (IFLA_VIRT_ALLOW), or NULL where it holds none:
- * no list. Under RTNL.
- */
 struct virt_allow *virt_allow_parse(const struct nlattr *nest,
 				    struct netlink_ext_ack *extack)
 {
@@ -154,10 +138,8 @@ struct virt_allow *virt_allow_parse(const struct nlattr *nest,
 }
 
 /*
- * Make @al (or none) @child's allow-list; the old one goes after readers.
- * Under addrs_lock too, so that an address being added is checked against
- * the old list or the new, never against the old and then inserted after
- * virt_addr_resync() has looked.
+ * Under addrs_lock too: an address being added is checked against the old
+ * list or the new, never against the old and inserted after the resync.
  */
 void virt_allow_set(struct virt_dev *child, struct virt_allow *al)
 {
@@ -166,7 +148,8 @@ void virt_allow_set(struct virt_dev *child, struct virt_allow *al)
 
 	ASSERT_RTNL();
 	spin_lock_bh(&port->addrs_lock);
-	old = rcu_replace_pointer(child->allow, al, lockdep_rtnl_is_held());
+	old = rcu_replace_pointer(child->allow, al,
+				  lockdep_is_held(&port->addrs_lock));
 	spin_unlock_bh(&port->addrs_lock);
 	if (old)
 		kfree_rcu(old, rcu);
@@ -221,7 +204,7 @@ size_t virt_allow_size(void)
  * request (IPv4 and IPv6 both send it before the request returns) finds
  * the grant, and takes it. Nothing else may: a kernel thread (IPv6's
  * temporary and regenerated addresses) runs with full capabilities, on
- * no one's behalf. Under RTNL.
+ * no one's behalf.
  */
 void virt_grant_set(struct virt_dev *child, const struct in6_addr *ip)
 {

@@ -1,21 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Transmit: a child's frames go out through the parent, except what never
- * needs the wire. A unicast frame to the parent's MAC address (which
- * the children share, unless own-mac) is delivered locally: to the
- * sibling that holds its destination address, or else to the parent's
- * own stack; one to an own-mac sibling's MAC, to that sibling. A
- * broadcast or multicast frame goes to the wire and, as copies, to the
- * siblings listening for it and to the parent's stack (which answers ARP
- * and neighbour solicitations for its own addresses that way). A mirror
- * child sends nothing unless asked to forward; a child with spoofchk on
- * sends only from its MAC and the addresses it holds. The host's own
- * stack gets a child's frames only from the addresses it trusts the
- * child with (trust.c).
- *
- * Lockless (LLTX, no qdisc): called under rcu_read_lock_bh() from
- * __dev_queue_xmit(); the address table and the children list are read
- * under rcu_read_lock(). Every path consumes the skb.
+ * Transmit (LLTX, no qdisc): out through the parent, except unicast to
+ * the shared MAC or an own-mac sibling's, delivered locally to the sibling
+ * or the parent's stack; broadcast and multicast go out and are copied to
+ * the siblings and the parent's stack. The host's stack believes a child
+ * only about the addresses it trusts the child with (trust.c).
  */
 
 #include <linux/etherdevice.h>
@@ -26,21 +15,6 @@
 
 #include "virt_full.h"
 
-/*
- * The port whose child's frame is going through the parent's
- * dev_queue_xmit(), so that host.c, which sees that parent's output,
- * leaves it alone. Per CPU: BHs are off from here to the parent's egress
- * hook. A port, not a flag: the parent may itself be stacked on another
- * port's parent (children on eth0.10 and on eth0), whose hook then sees
- * the frame too, and must not take it for its own child's.
- */
-static DEFINE_PER_CPU(const struct virt_port *, virt_xmit_port);
-
-bool virt_xmit_from_child(const struct virt_port *port)
-{
-	return __this_cpu_read(virt_xmit_port) == port;
-}
-
 static netdev_tx_t virt_tx_drop(struct virt_dev *child, struct sk_buff *skb,
 				enum virt_stat why)
 {
@@ -49,14 +23,12 @@ static netdev_tx_t virt_tx_drop(struct virt_dev *child, struct sk_buff *skb,
 	return NETDEV_TX_OK;
 }
 
-/* Out through the parent, which queues, segments and checksums. */
 static netdev_tx_t virt_tx_wire(struct virt_dev *child, struct sk_buff *skb)
 {
 	unsigned int len = skb->len;	/* the skb is gone after the call */
 	const struct virt_port *prev;
 	int ret;
 
-	/* Leaving the child's namespace: its marks and conntrack stay. */
 	if (!net_eq(dev_net(child->dev), dev_net(child->parent)))
 		skb_scrub_packet(skb, true);
 	skb->dev = child->parent;
@@ -72,7 +44,6 @@ static netdev_tx_t virt_tx_wire(struct virt_dev *child, struct sk_buff *skb)
 	return NETDEV_TX_OK;
 }
 
-/* Is @ip no address at all (0.0.0.0 or ::)? */
 static bool virt_addr_unspecified(const struct in6_addr *ip)
 {
 	return ipv6_addr_any(ip) ||
@@ -80,10 +51,8 @@ static bool virt_addr_unspecified(const struct in6_addr *ip)
 }
 
 /*
- * The type of the ICMPv6 message in @skb (an IPv6 packet at ETH_HLEN, its
- * header pulled), after any extension headers, its offset in @off: -1 if
- * there is none (another protocol, or a fragment: receivers drop
- * fragmented neighbour discovery), -2 if it can't be read. May pull.
+ * The ICMPv6 type after any extension headers, at *@off: -1 if none (a
+ * fragment too: receivers drop fragmented NDP), -2 if unreadable.
  */
 static int virt_tx_icmp6_type(struct sk_buff *skb, int *off)
 {
@@ -99,7 +68,6 @@ static int virt_tx_icmp6_type(struct sk_buff *skb, int *off)
 	return ((const struct icmp6hdr *)(skb->data + *off))->icmp6_type;
 }
 
-/* The target of the neighbour advertisement at @off, or NULL if short. */
 static const struct in6_addr *virt_tx_na_target(struct sk_buff *skb, int off)
 {
 	if (!pskb_may_pull(skb, off + sizeof(struct nd_msg)))
@@ -107,7 +75,6 @@ static const struct in6_addr *virt_tx_na_target(struct sk_buff *skb, int off)
 	return &((const struct nd_msg *)(skb->data + off))->target;
 }
 
-/* Is @skb (IPv4 at ETH_HLEN, its header pulled) an ICMP redirect? */
 static bool virt_tx_icmp_redirect(struct sk_buff *skb)
 {
 	const struct iphdr *iph = (const struct iphdr *)(skb->data + ETH_HLEN);
@@ -121,15 +88,9 @@ static bool virt_tx_icmp_redirect(struct sk_buff *skb)
 }
 
 /*
- * May @skb, a frame of @child's, go to the host's own stack? Only from an
- * address the host trusts the child with, or from none (DHCP, probes):
- * its source, an ARP sender and a neighbour advertisement's target are
- * what the host's neighbour cache believes, and the host's own traffic
- * reaches no other address of the child anyway (host.c). Nothing that
- * would move the host's routes (router advertisements, redirects), no
- * duplicate address detection (the child's own business: the host could
- * take it for a conflict), nothing tagged (the host's VLANs are not the
- * child's LAN), nothing it can't read. Under RCU. May pull.
+ * The host's neighbour cache believes a source, an ARP sender and an NA's
+ * target: only trusted ones, or none (DHCP, probes). Nothing that moves
+ * its routes, no DAD (the host could take it for a conflict), no VLAN.
  */
 static bool virt_tx_to_host_ok(struct virt_dev *child, struct sk_buff *skb)
 {
@@ -138,6 +99,7 @@ static bool virt_tx_to_host_ok(struct virt_dev *child, struct sk_buff *skb)
 	struct in6_addr key, src;
 	int type, off;
 
+	virt_assert_rcu();
 	if (skb_vlan_tag_present(skb) || eth_type_vlan(proto) ||
 	    virt_get_key(skb, proto, ETH_HLEN, &key, &src) == VIRT_KEY_BAD)
 		return false;
@@ -163,11 +125,7 @@ static bool virt_tx_to_host_ok(struct virt_dev *child, struct sk_buff *skb)
 	return type >= 0;
 }
 
-/*
- * May @skb go to @dest (NULL: the parent)? A sibling in the parent's
- * namespace shares the host's stack: what the host's stack believes is
- * the host's to allow, there too. Under RCU. May pull.
- */
+/* A sibling in the parent's namespace shares the host's stack. */
 static bool virt_tx_to_stack_ok(struct virt_dev *child, struct virt_dev *dest,
 				struct sk_buff *skb)
 {
@@ -176,9 +134,6 @@ static bool virt_tx_to_stack_ok(struct virt_dev *child, struct virt_dev *dest,
 	return virt_tx_to_host_ok(child, skb);
 }
 
-/* To the parent's MAC: the sibling holding the destination, else the
- * parent.
- */
 static netdev_tx_t virt_tx_local(struct virt_dev *child, struct sk_buff *skb)
 {
 	__be16 proto = eth_hdr(skb)->h_proto;
@@ -195,7 +150,6 @@ static netdev_tx_t virt_tx_local(struct virt_dev *child, struct sk_buff *skb)
 		rcu_read_unlock();
 		return virt_tx_drop(child, skb, VIRT_DROP_CLAIM);
 	}
-	/* dev_forward_skb() scrubs when it crosses namespaces. */
 	if (dev_forward_skb(to, skb) == NET_RX_SUCCESS) {
 		virt_stats_tx(child, len, VIRT_TX_LOCAL);
 		if (dest)
@@ -209,7 +163,6 @@ static netdev_tx_t virt_tx_local(struct virt_dev *child, struct sk_buff *skb)
 	return NETDEV_TX_OK;
 }
 
-/* To a MAC not the parent's: a sibling's own, locally, else the wire. */
 static netdev_tx_t virt_tx_own_mac(struct virt_dev *child, struct sk_buff *skb)
 {
 	unsigned int len = skb->len;
@@ -236,12 +189,9 @@ static netdev_tx_t virt_tx_own_mac(struct virt_dev *child, struct sk_buff *skb)
 }
 
 /*
- * A copy of a child's broadcast or multicast for the parent's own stack,
- * unless it is an ARP request or solicitation that a child answers: that
- * one the siblings have, and the parent has no business with it. None of
- * a frame from another MAC (spoofchk off): the parent's handler would
- * take it for the wire's and copy it to every child again, the sender
- * too. The demux knows the copy when it comes back (by our MAC, rx.c).
+ * Not an ARP request or NS a sibling answers; nor a frame from another MAC
+ * (spoofchk off), which the parent's handler would copy to every child
+ * again: it knows the children's by our MAC.
  */
 static void virt_tx_to_parent(struct virt_dev *child, struct sk_buff *skb)
 {
@@ -264,12 +214,8 @@ static void virt_tx_to_parent(struct virt_dev *child, struct sk_buff *skb)
 }
 
 /*
- * spoofchk: may @child send @skb (skb->data at its MAC header)? From the
- * child's own MAC, untagged; for IPv4, ARP and IPv6, from an address the
- * child holds or from none (DHCP, ARP probes and DAD send from 0.0.0.0
- * and ::); ARP with the child's MAC as the sender's; a neighbour
- * advertisement only for an address it holds. Other protocols pass. May
- * pull. Under RCU.
+ * spoofchk: from the child's MAC, untagged, from an address it holds or
+ * none (DHCP, ARP probes and DAD); NA only for an address it holds.
  */
 static bool virt_tx_spoofed(struct virt_dev *child, struct sk_buff *skb)
 {
@@ -279,23 +225,20 @@ static bool virt_tx_spoofed(struct virt_dev *child, struct sk_buff *skb)
 	struct in6_addr key, src;
 	int type, off;
 
+	virt_assert_rcu();
 	if (!ether_addr_equal(eth_hdr(skb)->h_source, mac) ||
 	    skb_vlan_tag_present(skb) || eth_type_vlan(proto))
 		return true;
-	/* May pull: header pointers are stale after it. */
 	if (virt_get_key(skb, proto, ETH_HLEN, &key, &src) == VIRT_KEY_BAD)
 		return true;
 	if (!virt_addr_unspecified(&src) && !virt_holds_rcu(child, &src, false))
 		return true;
 	switch (proto) {
 	case htons(ETH_P_ARP):
-		/* virt_get_key() pulled it whole: the sender's MAC follows
-		 * the header.
-		 */
+		/* virt_get_key() pulled the whole packet. */
 		return !ether_addr_equal(skb->data + ETH_HLEN +
 					 sizeof(struct arphdr), mac);
 	case htons(ETH_P_IPV6):
-		/* An advertisement only for an address it holds. */
 		type = virt_tx_icmp6_type(skb, &off);
 		if (type != NDISC_NEIGHBOUR_ADVERTISEMENT)
 			return type == -2;

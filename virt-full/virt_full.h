@@ -3,22 +3,12 @@
  * virt_full: children that coexist with their parent.
  *
  * A port is the per-parent state, reached through the parent's
- * rx_handler_data; it lives from the parent's first child to its last.
- * Each child (struct virt_dev, the netdev's private area) answers for the
- * addresses its stack holds, which sit in the port's address table.
- *
- * Locking:
- *  - RTNL for all control: creating and deleting children and ports, the
- *    port's children list and count (writers), netdevice events.
- *  - RCU for the data path: the receive handler and transmit read the
- *    children list and the address table without locks.
- *  - port->addrs_lock (BH) serialises changes to the address table and to
- *    each child's address list: IPv6 reports addresses from atomic
- *    context, without RTNL.
- *  - port->wait_lock (BH) guards the DHCP and probe waits (clients.c),
- *    written from transmit paths and read from the demux.
- *  - The hash of own-mac children: RTNL writers, RCU readers (mac.c).
- * Accessors are named after what they need: _rcu, _rtnl.
+ * rx_handler_data, alive from the parent's first child to its last. Each
+ * child (struct virt_dev) answers for the addresses its stack holds, which
+ * sit in the port's address table. RTNL serialises control, and the data
+ * path reads under RCU; the address table has a lock of its own because
+ * IPv6 reports addresses from atomic context, without RTNL. Accessors
+ * named _rcu and _rtnl check, on a lockdep kernel, what they need.
  */
 #ifndef VIRT_FULL_H
 #define VIRT_FULL_H
@@ -38,25 +28,22 @@
 
 #define VIRT_KIND "virt"
 
-/*
- * The port's address filter: for each value of an address's last bits,
- * how many addresses in the table end so. A frame whose destination's
- * slot counts none is not for a child, and the demux knows it without
- * hashing the address (the parent's own traffic, mostly).
- */
+/* The data path's context, checked by a lockdep kernel (PROVE_RCU). */
+#define virt_assert_rcu() \
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "virt_full: needs rcu_read_lock()")
+#define virt_assert_bh() \
+	RCU_LOCKDEP_WARN(!rcu_read_lock_bh_held(), "virt_full: needs BHs off")
+
+/* The address filter: a frame whose slot counts none needs no hashing. */
 #define VIRT_ADDR_FILTER_BITS 10
 #define VIRT_ADDR_FILTER_SIZE BIT(VIRT_ADDR_FILTER_BITS)
 
-/* The broadcast queue's buckets of children, by sender (bcast.c). */
 #define VIRT_BC_BUCKETS 64
 
-/* What a child may wait for: none, a DHCP reply, a probe's (clients.c). */
 #define VIRT_WAIT_KINDS 3
 
-/* The port's hash of its own-mac children, by MAC (mac.c). */
 #define VIRT_MAC_HASH_BITS 6
 
-/* Multicast filter of a child: one bit per hash of a destination MAC. */
 #define VIRT_MC_FILTER_BITS 8
 #define VIRT_MC_FILTER_SIZE BIT(VIRT_MC_FILTER_BITS)
 
@@ -148,7 +135,7 @@ struct virt_port_pcpu_stats {
 
 /* Why the demux must see every frame: port->rx_slow's bits. */
 enum {
-	VIRT_SLOW_MIRROR,	/* a mirror child wants them all; RTNL */
+	VIRT_SLOW_MIRROR,	/* a mirror child wants them all */
 	VIRT_SLOW_DHCP,		/* a child waits for a DHCP reply */
 };
 
@@ -156,31 +143,28 @@ struct virt_wait;
 
 struct virt_port {
 	struct net_device *dev;		/* the parent */
-	/* Read first by every frame: no bit set, and unicast IP takes the
-	 * short way (rx.c).
-	 */
+	/* Read first by every frame: no bit set allows the fast path. */
 	unsigned long rx_slow;
 	netdevice_tracker dev_tracker;
-	struct list_head children;	/* answering children; RCU, RTNL */
-	struct list_head mirrors;	/* mirror children; RCU, RTNL */
-	int count;			/* children of both kinds; RTNL */
-	struct rhashtable addrs;	/* every child address; RCU readers */
+	struct list_head children;	/* answering children */
+	struct list_head mirrors;	/* mirror children */
+	int count;			/* children of both kinds */
+	struct rhashtable addrs;	/* every child address */
 	spinlock_t addrs_lock;		/* table writers, children's lists */
-	/* How many of the table's addresses fall in each slot: written
-	 * under addrs_lock, read locklessly (a stale count only costs or
-	 * saves a lookup that races with the change anyway).
+	/* How many of the table's addresses fall in each slot, read
+	 * locklessly: a stale count only costs or saves a lookup that
+	 * races with the change anyway.
 	 */
 	u32 addr_filter[VIRT_ADDR_FILTER_SIZE];
 	/* The address of each slot that counts exactly one, as it came;
 	 * NULL where a slot counts more, none, or one left by a removal
 	 * (the table finds those). Most lookups need no hashing then.
-	 * Written under addrs_lock, read under RCU.
 	 */
 	struct virt_addr __rcu *addr_sole[VIRT_ADDR_FILTER_SIZE];
 	struct ida ida;			/* children's id (and dev_id) */
 	struct virt_port_pcpu_stats __percpu *stats;
 	struct nf_hook_ops egress;	/* the parent's output (host.c) */
-	bool egress_on;			/* RTNL */
+	bool egress_on;
 	struct sk_buff_head bc_queue;	/* frames waiting for copies (bcast.c) */
 	struct work_struct bc_work;	/* makes them */
 	/* How many of bc_queue's frames came from the wire or the host,
@@ -195,11 +179,11 @@ struct virt_port {
 	spinlock_t wait_lock;		/* the children's waits (clients.c) */
 	struct virt_wait *waits;
 	u32 wait_seed;
-	/* When the last of them ends; wait_lock, read locklessly. */
+	/* When the last of them ends, read locklessly. */
 	unsigned long dhcp_until;
 	unsigned long probe_until;
-	/* Own-mac children, by MAC; RCU, RTNL. */
-	unsigned int own_macs;		/* how many; read locklessly */
+	/* Own-mac children, by MAC. */
+	unsigned int own_macs;		/* how many, read locklessly */
 	struct hlist_head macs[BIT(VIRT_MAC_HASH_BITS)];
 };
 
@@ -218,16 +202,16 @@ struct virt_dev {
 	bool mirror_tx;			/* a mirror sees the parent's output */
 	bool forward;			/* a mirror's own frames go out */
 	bool spoofchk;			/* sends only from what it holds */
-	struct virt_allow __rcu *allow;	/* what it may hold; RTNL (trust.c) */
-	struct list_head addrs;		/* struct virt_addr; addrs_lock */
+	struct virt_allow __rcu *allow;	/* what it may hold (trust.c) */
+	struct list_head addrs;		/* struct virt_addr */
 	/* The address the last validated request added, if the caller had
-	 * the host's authority (trust.c); addrs_lock.
+	 * the host's authority (trust.c).
 	 */
 	struct in6_addr grant;
 	bool granted;
 	struct virt_pcpu_stats __percpu *stats;
 	DECLARE_BITMAP(mc_filter, VIRT_MC_FILTER_SIZE);
-	/* Its entries in port->waits, by kind; port->wait_lock. */
+	/* Its entries in port->waits, by kind. */
 	u8 waiting[VIRT_WAIT_KINDS];
 };
 
@@ -242,8 +226,7 @@ struct virt_addr {
 	bool granted;			/* added with the host's authority */
 	bool trusted;			/* the host believes the child about it:
 					 * granted, in the allow-list or the
-					 * kernel's link-local; addrs_lock,
-					 * read locklessly
+					 * kernel's link-local
 					 */
 	struct rcu_head rcu;
 };
@@ -256,11 +239,17 @@ enum virt_key {
 	VIRT_KEY_TARGET,	/* ARP, or NDP NS/NA, target address */
 };
 
-/* rx.c APIs: */
-rx_handler_result_t virt_port_handle_frame(struct sk_buff **pskb);
+/* parse.c APIs: */
+
+/* The most virt_get_key() pulls past the L3 header's start: IPv6 and NDP. */
+#define VIRT_KEY_MAX_PULL (sizeof(struct ipv6hdr) + sizeof(struct nd_msg))
+
 enum virt_key virt_get_key(struct sk_buff *skb, __be16 proto,
 			   unsigned int off, struct in6_addr *key,
 			   struct in6_addr *src);
+
+/* rx.c APIs: */
+rx_handler_result_t virt_port_handle_frame(struct sk_buff **pskb);
 
 /* port.c APIs: */
 
@@ -286,18 +275,23 @@ void virt_port_exit(void);
 
 /* link.c APIs: */
 extern struct rtnl_link_ops virt_link_ops;
-bool virt_is_child(const struct net_device *dev);
 int virt_link_create(struct net_device *parent, const char *pattern, u32 mode);
 
+static inline bool virt_is_child(const struct net_device *dev)
+{
+	return dev->rtnl_link_ops == &virt_link_ops;
+}
+
 /*
- * Counting, from the data path (softirq, or BH disabled in xmit). Every
- * frame a child receives or sends is counted with its reason.
+ * Every frame a child receives or sends is counted with its reason, per
+ * CPU: a writer with BHs on could be interrupted by another on its CPU.
  */
 static inline void virt_stats_rx(struct virt_dev *child, unsigned int len,
 				 bool multicast, enum virt_stat why)
 {
 	struct virt_pcpu_stats *s = this_cpu_ptr(child->stats);
 
+	virt_assert_bh();
 	u64_stats_update_begin(&s->syncp);
 	u64_stats_inc(&s->cnt[VIRT_RX_PACKETS]);
 	u64_stats_add(&s->cnt[VIRT_RX_BYTES], len);
@@ -312,6 +306,7 @@ static inline void virt_stats_tx(struct virt_dev *child, unsigned int len,
 {
 	struct virt_pcpu_stats *s = this_cpu_ptr(child->stats);
 
+	virt_assert_bh();
 	u64_stats_update_begin(&s->syncp);
 	u64_stats_inc(&s->cnt[VIRT_TX_PACKETS]);
 	u64_stats_add(&s->cnt[VIRT_TX_BYTES], len);
@@ -323,6 +318,7 @@ static inline void virt_stats_inc(struct virt_dev *child, enum virt_stat which)
 {
 	struct virt_pcpu_stats *s = this_cpu_ptr(child->stats);
 
+	virt_assert_bh();
 	u64_stats_update_begin(&s->syncp);
 	u64_stats_inc(&s->cnt[which]);
 	u64_stats_update_end(&s->syncp);
@@ -333,6 +329,7 @@ static inline void virt_port_stats_inc(struct virt_port *port,
 {
 	struct virt_port_pcpu_stats *s = this_cpu_ptr(port->stats);
 
+	virt_assert_bh();
 	u64_stats_update_begin(&s->syncp);
 	u64_stats_inc(&s->cnt[which]);
 	u64_stats_update_end(&s->syncp);
@@ -348,9 +345,7 @@ static inline unsigned int virt_mc_hash(const u8 *addr)
 	return hash_32(low, VIRT_MC_FILTER_BITS);
 }
 
-/* Is @child up? A frame for it while down is counted there, and left to
- * the parent.
- */
+/* A frame for a child that is down is counted there, left to the parent. */
 static inline bool virt_child_up(struct virt_dev *child)
 {
 	if (likely(netif_running(child->dev)))
@@ -359,16 +354,25 @@ static inline bool virt_child_up(struct virt_dev *child)
 	return false;
 }
 
+/*
+ * A frame of the parent's entering @to in another namespace leaves the
+ * parent's marks, conntrack and route behind; broadcast stays broadcast.
+ */
+static inline void virt_rx_cross(struct sk_buff *skb, struct net_device *to)
+{
+	u8 pkt_type = skb->pkt_type;
+
+	if (net_eq(dev_net(skb->dev), dev_net(to)))
+		return;
+	skb_scrub_packet(skb, true);
+	skb->pkt_type = pkt_type;
+}
+
 /* tx.c APIs: */
 netdev_tx_t virt_start_xmit(struct sk_buff *skb, struct net_device *dev);
-bool virt_xmit_from_child(const struct virt_port *port);
-
-/* rx.c, for host.c too: a mirror's copy of a frame of the parent's. */
-void virt_mirror(struct virt_port *port, struct sk_buff *skb, bool output);
-/* rx.c, for bcast.c: a frame of the parent's, entering @to's namespace. */
-void virt_rx_cross(struct sk_buff *skb, struct net_device *to);
 
 /* bcast.c APIs: */
+void virt_mirror(struct virt_port *port, struct sk_buff *skb, bool output);
 void virt_bc_enqueue(struct virt_port *port, struct sk_buff *skb,
 		     struct virt_dev *from, bool sent);
 void virt_bc_filter_update(struct virt_port *port);
@@ -376,7 +380,18 @@ void virt_bc_port_init(struct virt_port *port);
 void virt_bc_port_destroy(struct virt_port *port);
 
 /* host.c APIs: the parent's output, seen by a netfilter egress hook. */
-bool virt_host_needs(const struct virt_port *port, const struct virt_dev *c);
+
+/*
+ * The port whose child's frame is in the parent's dev_queue_xmit() on this
+ * CPU (set by tx.c), so that the parent's egress hook leaves it alone.
+ */
+DECLARE_PER_CPU(const struct virt_port *, virt_xmit_port);
+
+static inline bool virt_xmit_from_child(const struct virt_port *port)
+{
+	return __this_cpu_read(virt_xmit_port) == port;
+}
+
 int virt_host_sync(struct virt_port *port);
 void virt_host_put(struct virt_port *port);
 void virt_host_detach(struct virt_port *port);
@@ -386,9 +401,26 @@ static inline bool virt_is_mirror(const struct virt_dev *child)
 	return child->mode == VIRT_MODE_MIRROR;
 }
 
+/*
+ * Does @c need the egress hook on @port's parent? A child in another
+ * namespace than the parent's does (the host's stack reaches the
+ * addresses of its own namespace without the parent), and a mirror that
+ * asked to see the output. bcast.c reads it without RTNL: a child
+ * moving meanwhile may miss a copy.
+ */
+static inline bool virt_host_needs(const struct virt_port *port,
+				   const struct virt_dev *c)
+{
+	if (!VIRT_EGRESS_HOOK)
+		return false;
+	if (virt_is_mirror(c))
+		return READ_ONCE(c->mirror_tx);
+	return !net_eq(dev_net(c->dev), dev_net(port->dev));
+}
+
 /* addr.c APIs: */
 
-/* The table's compare, inlined into every lookup: memcmp() is a call. */
+/* Inlined into every lookup: memcmp() is a call. */
 static inline int virt_addr_cmp(struct rhashtable_compare_arg *arg,
 				const void *obj)
 {
@@ -397,7 +429,7 @@ static inline int virt_addr_cmp(struct rhashtable_compare_arg *arg,
 	return !ipv6_addr_equal(arg->key, &a->ip);
 }
 
-/* The table's hash: an IPv4 address (v4-mapped) is one word, not four. */
+/* An IPv4 address (v4-mapped) is one word, not four. */
 static inline u32 virt_addr_hash(const void *data, u32 len, u32 seed)
 {
 	const struct in6_addr *ip = data;
@@ -416,24 +448,19 @@ static const struct rhashtable_params virt_addr_params = {
 	.automatic_shrinking	= true,
 };
 
-/* The address filter's slot of an address whose last word is @last. */
 static inline unsigned int virt_addr_slot_last(__be32 last)
 {
 	return be32_to_cpu(last) & (VIRT_ADDR_FILTER_SIZE - 1);
 }
 
-/* The address filter's slot of @ip: the host's end of the address. */
 static inline unsigned int virt_addr_slot(const struct in6_addr *ip)
 {
 	return virt_addr_slot_last(ip->s6_addr32[3]);
 }
 
 /*
- * The address @ip of a child that is up, or NULL. The slot's sole address
- * answers first, then the address filter, so that most frames cost no
- * hashing: those for a child whose address is alone in its slot, and
- * those not for a child at all. A frame for a child that is down is
- * counted there, and left to the parent.
+ * The slot's sole address answers first, then the filter: most frames,
+ * a child's alone in its slot or nobody's, cost no hashing.
  */
 static inline struct virt_addr *virt_addr_find_rcu(struct virt_port *port,
 						   const struct in6_addr *ip)
@@ -441,7 +468,7 @@ static inline struct virt_addr *virt_addr_find_rcu(struct virt_port *port,
 	unsigned int slot = virt_addr_slot(ip);
 	struct virt_addr *a;
 
-	RCU_LOCKDEP_WARN(!rcu_read_lock_any_held(), "virt_addr_find_rcu() outside RCU");
+	RCU_LOCKDEP_WARN(!rcu_read_lock_any_held(), "virt_full: needs an RCU reader");
 	a = rcu_dereference(port->addr_sole[slot]);
 	if (!a || !ipv6_addr_equal(&a->ip, ip)) {
 		if (!READ_ONCE(port->addr_filter[slot]))
@@ -453,7 +480,6 @@ static inline struct virt_addr *virt_addr_find_rcu(struct virt_port *port,
 	return virt_child_up(a->child) ? a : NULL;
 }
 
-/* The child that holds @ip and is up, or NULL. */
 static inline struct virt_dev *virt_addr_lookup_rcu(struct virt_port *port,
 						    const struct in6_addr *ip)
 {
@@ -462,7 +488,6 @@ static inline struct virt_dev *virt_addr_lookup_rcu(struct virt_port *port,
 	return a ? a->child : NULL;
 }
 
-/* Does @child hold @ip (@trusted: and does the host trust it with it)? */
 static inline bool virt_holds_rcu(struct virt_dev *child,
 				  const struct in6_addr *ip, bool trusted)
 {
