@@ -37,7 +37,7 @@ need ip link add link eth0 name virt9 type virt
 hook_check "a child in the host's own namespace: no egress hook" ""
 need ip netns add c9
 need ip link set virt9 netns c9
-hook_check "moved to another namespace, it brings the hook" "virt_host_out virt_full"
+hook_check "moved to another namespace, it brings the hook" "vfull_host_out virt_full"
 need ip -n c9 link set virt9 netns 1
 hook_check "moved back, the hook goes" ""
 need ip link del virt9
@@ -94,7 +94,7 @@ check_eq "the wire saw none of it" 0 \
 check "the other host still reaches virt1" R ping -c 1 -W 2 198.51.100.2
 check "virt1 counted frames delivered locally" \
 	test "$(ethstat virt1 rx_local c1)" -gt 0
-hook_check "with a child, eth0 has our egress hook" "virt_host_out virt_full"
+hook_check "with a child, eth0 has our egress hook" "vfull_host_out virt_full"
 # A child's frames skip netfilter's egress on the parent only where ours
 # is its only hook: a user's own chain there sees them, as with ipvlan.
 need nft add table netdev t
@@ -110,7 +110,7 @@ hook_check "the last child gone, eth0 has none again" ""
 need ip link add link eth0 name mirror0 type virt mode mirror
 hook_check "a mirror without mirror-tx: no hook" ""
 need ip link set mirror0 type virt mirror-tx on
-hook_check "mirror-tx on: the hook" "virt_host_out virt_full"
+hook_check "mirror-tx on: the hook" "vfull_host_out virt_full"
 need ip link set mirror0 type virt mirror-tx off
 hook_check "mirror-tx off: no hook" ""
 need ip link del mirror0

@@ -17,20 +17,20 @@
 #include "virt_full.h"
 
 /* Unmerged, so that destroying it at exit reports a leaked address. */
-static struct kmem_cache *virt_addr_cache;
+static struct kmem_cache *vfull_addr_cache;
 
-static void virt_addr_free_rcu(struct rcu_head *head)
+static void vfull_addr_free_rcu(struct rcu_head *head)
 {
-	kmem_cache_free(virt_addr_cache, container_of(head, struct virt_addr, rcu));
+	kmem_cache_free(vfull_addr_cache, container_of(head, struct vfull_addr, rcu));
 }
 
-int virt_addr_port_init(struct virt_port *port)
+int vfull_addr_port_init(struct vfull_port *port)
 {
 	spin_lock_init(&port->addrs_lock);
-	return rhashtable_init(&port->addrs, &virt_addr_params);
+	return rhashtable_init(&port->addrs, &vfull_addr_params);
 }
 
-void virt_addr_port_destroy(struct virt_port *port)
+void vfull_addr_port_destroy(struct vfull_port *port)
 {
 	rhashtable_destroy(&port->addrs);
 }
@@ -41,10 +41,10 @@ void virt_addr_port_destroy(struct virt_port *port)
  * removal that leaves one (finding that one would take a search; the
  * table finds it).
  */
-static void virt_addr_filter_add(struct virt_port *port, struct virt_addr *a,
-				 int n)
+static void vfull_addr_filter_add(struct vfull_port *port, struct vfull_addr *a,
+				  int n)
 {
-	unsigned int slot = virt_addr_slot(&a->ip);
+	unsigned int slot = vfull_addr_slot(&a->ip);
 	u32 count = port->addr_filter[slot] + n;
 
 	lockdep_assert_held(&port->addrs_lock);
@@ -55,21 +55,21 @@ static void virt_addr_filter_add(struct virt_port *port, struct virt_addr *a,
 		RCU_INIT_POINTER(port->addr_sole[slot], NULL);
 }
 
-static void virt_addr_unlink(struct virt_port *port, struct virt_addr *a)
+static void vfull_addr_unlink(struct vfull_port *port, struct vfull_addr *a)
 {
 	lockdep_assert_held(&port->addrs_lock);
-	rhashtable_remove_fast(&port->addrs, &a->node, virt_addr_params);
-	virt_addr_filter_add(port, a, -1);
+	rhashtable_remove_fast(&port->addrs, &a->node, vfull_addr_params);
+	vfull_addr_filter_add(port, a, -1);
 	list_del(&a->anode);
-	call_rcu(&a->rcu, virt_addr_free_rcu);
+	call_rcu(&a->rcu, vfull_addr_free_rcu);
 }
 
 /* Rate-limited: a container may add addresses in a loop. */
-static void virt_addr_warn(struct virt_dev *child, const struct in6_addr *ip,
-			   const char *more, const char *why)
+static void vfull_addr_warn(struct vfull_dev *child, const struct in6_addr *ip,
+			    const char *more, const char *why)
 {
 	local_bh_disable();
-	virt_stats_inc(child, VIRT_ADDR_REFUSED);
+	vfull_stats_inc(child, VIRT_ADDR_REFUSED);
 	local_bh_enable();
 	if (!net_ratelimit())
 		return;
@@ -86,34 +86,34 @@ static void virt_addr_warn(struct virt_dev *child, const struct in6_addr *ip,
  * already (under another prefix, or a secondary promoted to
  * primary) keeps its one entry, trusted if it is granted now.
  */
-static int virt_addr_add(struct virt_dev *child, const struct in6_addr *ip)
+static int vfull_addr_add(struct vfull_dev *child, const struct in6_addr *ip)
 {
-	struct virt_port *port = child->port;
-	struct virt_addr *a, *old;
+	struct vfull_port *port = child->port;
+	struct vfull_addr *a, *old;
 	bool trusted = false;
 	int err = 0;
 
 	/* Charged to whoever adds the address: a container, in a loop. */
-	a = kmem_cache_zalloc(virt_addr_cache, GFP_ATOMIC | __GFP_ACCOUNT);
+	a = kmem_cache_zalloc(vfull_addr_cache, GFP_ATOMIC | __GFP_ACCOUNT);
 	if (!a)
 		return -ENOMEM;
 	a->ip = *ip;
 	a->child = child;
 
-	/* Checked under the lock that virt_addr_host_took() and
-	 * virt_allow_set() take: the host gaining the address, or a new
+	/* Checked under the lock that vfull_addr_host_took() and
+	 * vfull_allow_set() take: the host gaining the address, or a new
 	 * allow-list, comes before the check or after the insert.
 	 */
 	spin_lock_bh(&port->addrs_lock);
-	a->granted = virt_grant_take(child, ip);
-	if (virt_host_holds(port, ip)) {
+	a->granted = vfull_grant_take(child, ip);
+	if (vfull_host_holds(port, ip)) {
 		old = ERR_PTR(-EADDRINUSE);
-	} else if (!virt_allow_permits(child, ip, &trusted)) {
+	} else if (!vfull_allow_permits(child, ip, &trusted)) {
 		old = ERR_PTR(-EACCES);
 	} else {
 		a->trusted = trusted || a->granted;
 		old = rhashtable_lookup_get_insert_fast(&port->addrs, &a->node,
-							virt_addr_params);
+							vfull_addr_params);
 	}
 	if (IS_ERR(old)) {
 		err = PTR_ERR(old);
@@ -124,40 +124,40 @@ static int virt_addr_add(struct virt_dev *child, const struct in6_addr *ip)
 			WRITE_ONCE(old->trusted, true);
 		}
 	} else {
-		virt_addr_filter_add(port, a, 1);
+		vfull_addr_filter_add(port, a, 1);
 		list_add_tail(&a->anode, &child->addrs);
 		a = NULL;
 	}
 	spin_unlock_bh(&port->addrs_lock);
 	if (a)
-		kmem_cache_free(virt_addr_cache, a);
+		kmem_cache_free(vfull_addr_cache, a);
 	return err;
 }
 
-static void virt_addr_del(struct virt_dev *child, const struct in6_addr *ip)
+static void vfull_addr_del(struct vfull_dev *child, const struct in6_addr *ip)
 {
-	struct virt_port *port = child->port;
-	struct virt_addr *a;
+	struct vfull_port *port = child->port;
+	struct vfull_addr *a;
 
 	spin_lock_bh(&port->addrs_lock);
-	a = rhashtable_lookup_fast(&port->addrs, ip, virt_addr_params);
+	a = rhashtable_lookup_fast(&port->addrs, ip, vfull_addr_params);
 	if (a && a->child == child)
-		virt_addr_unlink(port, a);
+		vfull_addr_unlink(port, a);
 	spin_unlock_bh(&port->addrs_lock);
 }
 
-void virt_addr_flush(struct virt_dev *child)
+void vfull_addr_flush(struct vfull_dev *child)
 {
-	struct virt_port *port = child->port;
-	struct virt_addr *a, *next;
+	struct vfull_port *port = child->port;
+	struct vfull_addr *a, *next;
 
 	spin_lock_bh(&port->addrs_lock);
 	list_for_each_entry_safe(a, next, &child->addrs, anode)
-		virt_addr_unlink(port, a);
+		vfull_addr_unlink(port, a);
 	spin_unlock_bh(&port->addrs_lock);
 }
 
-static const char *virt_addr_why(int err)
+static const char *vfull_addr_why(int err)
 {
 	switch (err) {
 	case -EEXIST:
@@ -171,38 +171,38 @@ static const char *virt_addr_why(int err)
 }
 
 /* The answering child @dev is, or NULL: a mirror's addresses steer nothing. */
-static struct virt_dev *virt_child_of(struct net_device *dev)
+static struct vfull_dev *vfull_child_of(struct net_device *dev)
 {
-	struct virt_dev *child;
+	struct vfull_dev *child;
 
-	if (!virt_is_child(dev))
+	if (!vfull_is_child(dev))
 		return NULL;
 	child = netdev_priv(dev);
-	return virt_is_mirror(child) ? NULL : child;
+	return vfull_is_mirror(child) ? NULL : child;
 }
 
-static void virt_addr_event(struct virt_dev *child, unsigned long event,
-			    const struct in6_addr *ip)
+static void vfull_addr_event(struct vfull_dev *child, unsigned long event,
+			     const struct in6_addr *ip)
 {
 	int err;
 
 	switch (event) {
 	case NETDEV_UP:
-		err = virt_addr_add(child, ip);
+		err = vfull_addr_add(child, ip);
 		/* Only addresses the validators never saw (IPv6 autoconf, an
 		 * IPv4 peer address's local end) can be refused here: the
 		 * stack keeps them, the demux never steers them.
 		 */
 		if (err)
-			virt_addr_warn(child, ip, "", virt_addr_why(err));
+			vfull_addr_warn(child, ip, "", vfull_addr_why(err));
 		break;
 	case NETDEV_DOWN:
-		virt_addr_del(child, ip);
+		vfull_addr_del(child, ip);
 		break;
 	}
 }
 
-static bool virt_in_dev_holds(struct in_device *in_dev, __be32 addr)
+static bool vfull_in_dev_holds(struct in_device *in_dev, __be32 addr)
 {
 	const struct in_ifaddr *ifa;
 
@@ -217,22 +217,22 @@ static bool virt_in_dev_holds(struct in_device *in_dev, __be32 addr)
  * over a child of any port of its namespace that held it. (A child that
  * gains an address another port's child holds is refused instead.)
  */
-static void virt_addr_host_took(struct net_device *dev, const struct in6_addr *ip)
+static void vfull_addr_host_took(struct net_device *dev, const struct in6_addr *ip)
 {
-	struct virt_port *port;
+	struct vfull_port *port;
 	struct net_device *d;
-	struct virt_addr *a;
+	struct vfull_addr *a;
 
 	rcu_read_lock();
 	for_each_netdev_rcu(dev_net(dev), d) {
-		if (!virt_is_port(d))
+		if (!vfull_is_port(d))
 			continue;
-		port = virt_port_get_rcu(d);
+		port = vfull_port_get_rcu(d);
 		spin_lock_bh(&port->addrs_lock);
-		a = rhashtable_lookup_fast(&port->addrs, ip, virt_addr_params);
+		a = rhashtable_lookup_fast(&port->addrs, ip, vfull_addr_params);
 		if (a) {
-			virt_addr_warn(a->child, ip, " any more", "the host took it");
-			virt_addr_unlink(port, a);
+			vfull_addr_warn(a->child, ip, " any more", "the host took it");
+			vfull_addr_unlink(port, a);
 		}
 		spin_unlock_bh(&port->addrs_lock);
 	}
@@ -244,58 +244,58 @@ static void virt_addr_host_took(struct net_device *dev, const struct in6_addr *i
  * from the table with the last. (The ifa going down has left the
  * device's list already.)
  */
-static int virt_inetaddr_event(struct notifier_block *nb,
-			       unsigned long event, void *ptr)
+static int vfull_inetaddr_event(struct notifier_block *nb,
+				unsigned long event, void *ptr)
 {
 	const struct in_ifaddr *ifa = ptr;
 	struct net_device *dev = ifa->ifa_dev->dev;
-	struct virt_dev *child = virt_child_of(dev);
+	struct vfull_dev *child = vfull_child_of(dev);
 	struct in6_addr ip;
 
 	ASSERT_RTNL();
 	ipv6_addr_set_v4mapped(ifa->ifa_local, &ip);
-	if (!virt_is_child(dev) && event == NETDEV_UP)
-		virt_addr_host_took(dev, &ip);
+	if (!vfull_is_child(dev) && event == NETDEV_UP)
+		vfull_addr_host_took(dev, &ip);
 	if (!child || (event == NETDEV_DOWN &&
-		       virt_in_dev_holds(ifa->ifa_dev, ifa->ifa_local)))
+		       vfull_in_dev_holds(ifa->ifa_dev, ifa->ifa_local)))
 		return NOTIFY_DONE;
-	virt_addr_event(child, event, &ip);
+	vfull_addr_event(child, event, &ip);
 	return NOTIFY_DONE;
 }
 
-static int virt_inet6addr_event(struct notifier_block *nb,
-				unsigned long event, void *ptr)
+static int vfull_inet6addr_event(struct notifier_block *nb,
+				 unsigned long event, void *ptr)
 {
 	const struct inet6_ifaddr *ifa = ptr;
 	struct net_device *dev = ifa->idev->dev;
-	struct virt_dev *child = virt_child_of(dev);
+	struct vfull_dev *child = vfull_child_of(dev);
 
 	/* v4-mapped: the IPv4 address's key, which is not this one's. */
 	if (ipv6_addr_v4mapped(&ifa->addr))
 		return NOTIFY_DONE;
-	if (!virt_is_child(dev) && event == NETDEV_UP)
-		virt_addr_host_took(dev, &ifa->addr);
+	if (!vfull_is_child(dev) && event == NETDEV_UP)
+		vfull_addr_host_took(dev, &ifa->addr);
 	if (child)
-		virt_addr_event(child, event, &ifa->addr);
+		vfull_addr_event(child, event, &ifa->addr);
 	return NOTIFY_DONE;
 }
 
-static void virt_addr_rejoin(struct virt_dev *child, const struct in6_addr *ip)
+static void vfull_addr_rejoin(struct vfull_dev *child, const struct in6_addr *ip)
 {
 	bool held, trusted;
 
 	rcu_read_lock();
-	held = virt_holds_rcu(child, ip, false);
+	held = vfull_holds_rcu(child, ip, false);
 	rcu_read_unlock();
-	if (!held && virt_allow_permits(child, ip, &trusted))
-		virt_addr_event(child, NETDEV_UP, ip);
+	if (!held && vfull_allow_permits(child, ip, &trusted))
+		vfull_addr_event(child, NETDEV_UP, ip);
 }
 
-void virt_addr_resync(struct virt_dev *child)
+void vfull_addr_resync(struct vfull_dev *child)
 {
-	struct virt_port *port = child->port;
+	struct vfull_port *port = child->port;
 	const struct in_ifaddr *ifa;
-	struct virt_addr *a, *next;
+	struct vfull_addr *a, *next;
 	struct inet6_ifaddr *ifp;
 	struct in_device *in_dev;
 	struct inet6_dev *idev;
@@ -305,12 +305,12 @@ void virt_addr_resync(struct virt_dev *child)
 	ASSERT_RTNL();
 	spin_lock_bh(&port->addrs_lock);
 	list_for_each_entry_safe(a, next, &child->addrs, anode) {
-		if (virt_allow_permits(child, &a->ip, &trusted)) {
+		if (vfull_allow_permits(child, &a->ip, &trusted)) {
 			WRITE_ONCE(a->trusted, trusted || a->granted);
 			continue;
 		}
-		virt_addr_warn(child, &a->ip, " any more", "not in the allow-list");
-		virt_addr_unlink(port, a);
+		vfull_addr_warn(child, &a->ip, " any more", "not in the allow-list");
+		vfull_addr_unlink(port, a);
 	}
 	spin_unlock_bh(&port->addrs_lock);
 
@@ -318,7 +318,7 @@ void virt_addr_resync(struct virt_dev *child)
 	if (in_dev) {
 		in_dev_for_each_ifa_rtnl(ifa, in_dev) {
 			ipv6_addr_set_v4mapped(ifa->ifa_local, &ip);
-			virt_addr_rejoin(child, &ip);
+			vfull_addr_rejoin(child, &ip);
 		}
 	}
 	idev = __in6_dev_get(child->dev);
@@ -327,7 +327,7 @@ void virt_addr_resync(struct virt_dev *child)
 		list_for_each_entry(ifp, &idev->addr_list, if_list)
 			if (!(ifp->flags & IFA_F_DADFAILED) &&
 			    !ipv6_addr_v4mapped(&ifp->addr))
-				virt_addr_rejoin(child, &ifp->addr);
+				vfull_addr_rejoin(child, &ifp->addr);
 		read_unlock_bh(&idev->lock);
 	}
 }
@@ -337,15 +337,15 @@ void virt_addr_resync(struct virt_dev *child)
  * and its allow-list lets it; with the host's authority (the caller's
  * CAP_NET_ADMIN over the parent's namespace), the address is granted.
  */
-static int virt_addr_validate_child(struct virt_dev *child,
-				    const struct in6_addr *ip,
+static int vfull_addr_validate_child(struct vfull_dev *child,
+				     const struct in6_addr *ip,
 				    struct netlink_ext_ack *extack)
 {
-	struct virt_addr *a;
+	struct vfull_addr *a;
 	bool other, trusted;
 
 	rcu_read_lock();
-	a = rhashtable_lookup(&child->port->addrs, ip, virt_addr_params);
+	a = rhashtable_lookup(&child->port->addrs, ip, vfull_addr_params);
 	other = a && a->child != child;
 	rcu_read_unlock();
 	if (other) {
@@ -353,16 +353,16 @@ static int virt_addr_validate_child(struct virt_dev *child,
 			       "Address already assigned to another virt device on this parent");
 		return -EADDRINUSE;
 	}
-	if (virt_host_holds(child->port, ip)) {
+	if (vfull_host_holds(child->port, ip)) {
 		NL_SET_ERR_MSG(extack,
 			       "Address already assigned to the parent of this virt device, or to another interface of its namespace");
 		return -EADDRINUSE;
 	}
-	if (!virt_allow_permits(child, ip, &trusted)) {
+	if (!vfull_allow_permits(child, ip, &trusted)) {
 		NL_SET_ERR_MSG(extack, "Address not in the allow-list of this virt device");
 		return -EPERM;
 	}
-	virt_grant_set(child, ip);
+	vfull_grant_set(child, ip);
 	return 0;
 }
 
@@ -370,20 +370,20 @@ static int virt_addr_validate_child(struct virt_dev *child,
  * The host may take @ip on @dev unless a child holds it with the host's
  * trust: a child's own claim never keeps the host from its addresses.
  */
-static int virt_addr_validate_host(struct net_device *dev,
-				   const struct in6_addr *ip,
+static int vfull_addr_validate_host(struct net_device *dev,
+				    const struct in6_addr *ip,
 				   struct netlink_ext_ack *extack)
 {
-	struct virt_addr *a;
+	struct vfull_addr *a;
 	struct net_device *d;
 	bool trusted;
 
 	for_each_netdev(dev_net(dev), d) {
-		if (!virt_is_port(d))
+		if (!vfull_is_port(d))
 			continue;
 		rcu_read_lock();
-		a = rhashtable_lookup(&virt_port_get_rtnl(d)->addrs, ip,
-				      virt_addr_params);
+		a = rhashtable_lookup(&vfull_port_get_rtnl(d)->addrs, ip,
+				      vfull_addr_params);
 		trusted = a && READ_ONCE(a->trusted);
 		rcu_read_unlock();
 		if (!trusted)
@@ -400,22 +400,22 @@ static int virt_addr_validate_host(struct net_device *dev,
 }
 
 /* Refuse an address that would be steered to two places. */
-static int virt_addr_validate(struct net_device *dev, const struct in6_addr *ip,
-			      struct netlink_ext_ack *extack)
+static int vfull_addr_validate(struct net_device *dev, const struct in6_addr *ip,
+			       struct netlink_ext_ack *extack)
 {
-	struct virt_dev *child = virt_child_of(dev);
+	struct vfull_dev *child = vfull_child_of(dev);
 	int err = 0;
 
 	ASSERT_RTNL();
 	if (child)
-		err = virt_addr_validate_child(child, ip, extack);
-	else if (!virt_is_child(dev))
-		err = virt_addr_validate_host(dev, ip, extack);
+		err = vfull_addr_validate_child(child, ip, extack);
+	else if (!vfull_is_child(dev))
+		err = vfull_addr_validate_host(dev, ip, extack);
 	return notifier_from_errno(err);
 }
 
-static int virt_inetaddr_validate(struct notifier_block *nb,
-				  unsigned long event, void *ptr)
+static int vfull_inetaddr_validate(struct notifier_block *nb,
+				   unsigned long event, void *ptr)
 {
 	struct in_validator_info *ivi = ptr;
 	struct in6_addr ip;
@@ -423,80 +423,80 @@ static int virt_inetaddr_validate(struct notifier_block *nb,
 	if (event != NETDEV_UP)
 		return NOTIFY_DONE;
 	ipv6_addr_set_v4mapped(ivi->ivi_addr, &ip);
-	return virt_addr_validate(ivi->ivi_dev->dev, &ip, ivi->extack);
+	return vfull_addr_validate(ivi->ivi_dev->dev, &ip, ivi->extack);
 }
 
-static int virt_inet6addr_validate(struct notifier_block *nb,
-				   unsigned long event, void *ptr)
+static int vfull_inet6addr_validate(struct notifier_block *nb,
+				    unsigned long event, void *ptr)
 {
 	struct in6_validator_info *i6vi = ptr;
 
 	if (event != NETDEV_UP)
 		return NOTIFY_DONE;
-	if (ipv6_addr_v4mapped(&i6vi->i6vi_addr) && virt_child_of(i6vi->i6vi_dev->dev)) {
+	if (ipv6_addr_v4mapped(&i6vi->i6vi_addr) && vfull_child_of(i6vi->i6vi_dev->dev)) {
 		NL_SET_ERR_MSG(i6vi->extack,
 			       "A virt device takes IPv4 addresses as IPv4, not v4-mapped");
 		return notifier_from_errno(-EINVAL);
 	}
-	return virt_addr_validate(i6vi->i6vi_dev->dev, &i6vi->i6vi_addr,
+	return vfull_addr_validate(i6vi->i6vi_dev->dev, &i6vi->i6vi_addr,
 				  i6vi->extack);
 }
 
-static struct notifier_block virt_inetaddr_nb = {
-	.notifier_call = virt_inetaddr_event,
+static struct notifier_block vfull_inetaddr_nb = {
+	.notifier_call = vfull_inetaddr_event,
 };
 
-static struct notifier_block virt_inet6addr_nb = {
-	.notifier_call = virt_inet6addr_event,
+static struct notifier_block vfull_inet6addr_nb = {
+	.notifier_call = vfull_inet6addr_event,
 };
 
-static struct notifier_block virt_inetaddr_validator_nb = {
-	.notifier_call = virt_inetaddr_validate,
+static struct notifier_block vfull_inetaddr_validator_nb = {
+	.notifier_call = vfull_inetaddr_validate,
 };
 
-static struct notifier_block virt_inet6addr_validator_nb = {
-	.notifier_call = virt_inet6addr_validate,
+static struct notifier_block vfull_inet6addr_validator_nb = {
+	.notifier_call = vfull_inet6addr_validate,
 };
 
-int virt_addr_init(void)
+int vfull_addr_init(void)
 {
 	int err;
 
-	virt_addr_cache = KMEM_CACHE(virt_addr, VIRT_SLAB_OWN);
-	if (!virt_addr_cache)
+	vfull_addr_cache = KMEM_CACHE(vfull_addr, VIRT_SLAB_OWN);
+	if (!vfull_addr_cache)
 		return -ENOMEM;
-	err = register_inetaddr_validator_notifier(&virt_inetaddr_validator_nb);
+	err = register_inetaddr_validator_notifier(&vfull_inetaddr_validator_nb);
 	if (err)
 		goto err_cache;
-	err = register_inet6addr_validator_notifier(&virt_inet6addr_validator_nb);
+	err = register_inet6addr_validator_notifier(&vfull_inet6addr_validator_nb);
 	if (err)
 		goto err_v4_validator;
-	err = register_inetaddr_notifier(&virt_inetaddr_nb);
+	err = register_inetaddr_notifier(&vfull_inetaddr_nb);
 	if (err)
 		goto err_v6_validator;
-	err = register_inet6addr_notifier(&virt_inet6addr_nb);
+	err = register_inet6addr_notifier(&vfull_inet6addr_nb);
 	if (err)
 		goto err_v4;
 	return 0;
 
 err_v4:
-	unregister_inetaddr_notifier(&virt_inetaddr_nb);
+	unregister_inetaddr_notifier(&vfull_inetaddr_nb);
 err_v6_validator:
-	unregister_inet6addr_validator_notifier(&virt_inet6addr_validator_nb);
+	unregister_inet6addr_validator_notifier(&vfull_inet6addr_validator_nb);
 err_v4_validator:
-	unregister_inetaddr_validator_notifier(&virt_inetaddr_validator_nb);
+	unregister_inetaddr_validator_notifier(&vfull_inetaddr_validator_nb);
 err_cache:
-	kmem_cache_destroy(virt_addr_cache);
+	kmem_cache_destroy(vfull_addr_cache);
 	return err;
 }
 
-void virt_addr_exit(void)
+void vfull_addr_exit(void)
 {
-	unregister_inet6addr_notifier(&virt_inet6addr_nb);
-	unregister_inetaddr_notifier(&virt_inetaddr_nb);
-	unregister_inet6addr_validator_notifier(&virt_inet6addr_validator_nb);
-	unregister_inetaddr_validator_notifier(&virt_inetaddr_validator_nb);
+	unregister_inet6addr_notifier(&vfull_inet6addr_nb);
+	unregister_inetaddr_notifier(&vfull_inetaddr_nb);
+	unregister_inet6addr_validator_notifier(&vfull_inet6addr_validator_nb);
+	unregister_inetaddr_validator_notifier(&vfull_inetaddr_validator_nb);
 	/* The last addresses' RCU callbacks run module code. */
 	rcu_barrier();
-	kmem_cache_destroy(virt_addr_cache);
+	kmem_cache_destroy(vfull_addr_cache);
 }

@@ -17,29 +17,29 @@
 /* A burst of ARP requests, not a flood; all buckets, about the wire's. */
 #define VIRT_BC_SHARE 16
 
-struct virt_bc_cb {
-	const struct virt_dev *from;	/* the child, or NULL; only compared */
+struct vfull_bc_cb {
+	const struct vfull_dev *from;	/* the child, or NULL; only compared */
 	bool sent;			/* data at the MAC header, not after it */
 };
 
-static struct virt_bc_cb *virt_bc_cb(struct sk_buff *skb)
+static struct vfull_bc_cb *vfull_bc_cb(struct sk_buff *skb)
 {
-	BUILD_BUG_ON(sizeof(struct virt_bc_cb) > sizeof(skb->cb));
-	return (struct virt_bc_cb *)skb->cb;
+	BUILD_BUG_ON(sizeof(struct vfull_bc_cb) > sizeof(skb->cb));
+	return (struct vfull_bc_cb *)skb->cb;
 }
 
 /*
  * Ids are handed out lowest first by the host: the first children have a
  * bucket each, and a container can't choose its own.
  */
-static unsigned int virt_bc_bucket(const struct virt_dev *child)
+static unsigned int vfull_bc_bucket(const struct vfull_dev *child)
 {
 	return child->id % VIRT_BC_BUCKETS;
 }
 
 /* Read locklessly first, so that a flood is dropped before its clone. */
-static bool virt_bc_room(const struct virt_port *port,
-			 const struct virt_dev *from, unsigned int bucket)
+static bool vfull_bc_room(const struct vfull_port *port,
+			  const struct vfull_dev *from, unsigned int bucket)
 {
 	if (!from)
 		return READ_ONCE(port->bc_wire) < VIRT_BC_QUEUE_LEN;
@@ -50,24 +50,24 @@ static bool virt_bc_room(const struct virt_port *port,
  * @from: the child that sent @skb, NULL for the host or the wire. @sent:
  * skb->data at the MAC header, not after it. @skb is not consumed.
  */
-void virt_bc_enqueue(struct virt_port *port, struct sk_buff *skb,
-		     struct virt_dev *from, bool sent)
+void vfull_bc_enqueue(struct vfull_port *port, struct sk_buff *skb,
+		      struct vfull_dev *from, bool sent)
 {
-	unsigned int bucket = from ? virt_bc_bucket(from) : 0;
+	unsigned int bucket = from ? vfull_bc_bucket(from) : 0;
 	struct sk_buff *nskb;
 
-	virt_assert_bh();
+	vfull_assert_bh();
 	if (list_empty(&port->children) ||
-	    !test_bit(virt_mc_hash(eth_hdr(skb)->h_dest), port->mc_filter))
+	    !test_bit(vfull_mc_hash(eth_hdr(skb)->h_dest), port->mc_filter))
 		return;
-	if (!virt_bc_room(port, from, bucket))
+	if (!vfull_bc_room(port, from, bucket))
 		goto full;
 	nskb = skb_clone(skb, GFP_ATOMIC);
 	if (!nskb) {
 		if (from)
-			virt_stats_inc(from, VIRT_DROP_CLONE);
+			vfull_stats_inc(from, VIRT_DROP_CLONE);
 		else
-			virt_port_stats_inc(port, VIRT_PORT_BC_DROPPED);
+			vfull_port_stats_inc(port, VIRT_PORT_BC_DROPPED);
 		return;
 	}
 	/* The host's output may hold its dst without a reference, which
@@ -77,11 +77,11 @@ void virt_bc_enqueue(struct virt_port *port, struct sk_buff *skb,
 		skb_scrub_packet(nskb, true);
 	skb_dst_drop(nskb);
 	nskb->dev = port->dev;
-	virt_bc_cb(nskb)->from = from;
-	virt_bc_cb(nskb)->sent = sent;
+	vfull_bc_cb(nskb)->from = from;
+	vfull_bc_cb(nskb)->sent = sent;
 
 	spin_lock(&port->bc_queue.lock);
-	if (virt_bc_room(port, from, bucket)) {
+	if (vfull_bc_room(port, from, bucket)) {
 		if (from)
 			WRITE_ONCE(port->bc_share[bucket],
 				   port->bc_share[bucket] + 1);
@@ -98,9 +98,9 @@ void virt_bc_enqueue(struct virt_port *port, struct sk_buff *skb,
 	kfree_skb(nskb);
 full:
 	if (from)
-		virt_stats_inc(from, VIRT_DROP_BC_SHARE);
+		vfull_stats_inc(from, VIRT_DROP_BC_SHARE);
 	else
-		virt_port_stats_inc(port, VIRT_PORT_BC_DROPPED);
+		vfull_port_stats_inc(port, VIRT_PORT_BC_DROPPED);
 }
 
 /*
@@ -108,49 +108,49 @@ full:
  * 6.5 a busy ksoftirqd kept local_bh_enable() from draining it, and a
  * storm filled it. False if dropped for the child's MTU (rx_dropped).
  */
-static bool virt_bc_give(struct virt_dev *child, struct sk_buff *nskb,
-			 bool sent)
+static bool vfull_bc_give(struct vfull_dev *child, struct sk_buff *nskb,
+			  bool sent)
 {
 	memset(nskb->cb, 0, sizeof(nskb->cb));
 	if (sent) {
 		if (__dev_forward_skb(child->dev, nskb))
 			return false;
 	} else {
-		virt_rx_cross(nskb, child->dev);
+		vfull_rx_cross(nskb, child->dev);
 		nskb->dev = child->dev;
 	}
 	netif_receive_skb(nskb);
 	return true;
 }
 
-static void virt_bc_deliver(struct virt_port *port, struct sk_buff *skb)
+static void vfull_bc_deliver(struct vfull_port *port, struct sk_buff *skb)
 {
 	const struct ethhdr *eth = eth_hdr(skb);
-	unsigned int bit = virt_mc_hash(eth->h_dest);
+	unsigned int bit = vfull_mc_hash(eth->h_dest);
 	bool mcast = !is_broadcast_ether_addr(eth->h_dest);
-	const struct virt_dev *from = virt_bc_cb(skb)->from;
-	bool sent = virt_bc_cb(skb)->sent;
+	const struct vfull_dev *from = vfull_bc_cb(skb)->from;
+	bool sent = vfull_bc_cb(skb)->sent;
 	unsigned int len = sent ? skb->len : skb->len + ETH_HLEN;
-	struct virt_dev *child;
+	struct vfull_dev *child;
 	struct sk_buff *nskb;
 
-	virt_assert_rcu();
+	vfull_assert_rcu();
 	list_for_each_entry_rcu(child, &port->children, pnode) {
 		if (child == from || !netif_running(child->dev) ||
 		    !test_bit(bit, child->mc_filter))
 			continue;
 		/* A child in the host's namespace shares its stack. */
-		if (sent && !from && !virt_host_needs(port, child))
+		if (sent && !from && !vfull_host_needs(port, child))
 			continue;
 		/* On again after each copy, for the softirqs. */
 		local_bh_disable();
 		nskb = skb_clone(skb, GFP_ATOMIC);
 		if (!nskb)
-			virt_stats_inc(child, VIRT_DROP_CLONE);
-		else if (virt_bc_give(child, nskb, sent))
-			virt_stats_rx(child, len, mcast, VIRT_RX_COPY);
+			vfull_stats_inc(child, VIRT_DROP_CLONE);
+		else if (vfull_bc_give(child, nskb, sent))
+			vfull_stats_rx(child, len, mcast, VIRT_RX_COPY);
 		else
-			virt_stats_inc(child, VIRT_DROP_BACKLOG);
+			vfull_stats_inc(child, VIRT_DROP_BACKLOG);
 		local_bh_enable();
 	}
 }
@@ -159,9 +159,9 @@ static void virt_bc_deliver(struct virt_port *port, struct sk_buff *skb)
  * For the mirror's taps only: PACKET_OTHERHOST keeps its stack from
  * acting on the copy. @output: sent, skb->data at the MAC header.
  */
-void virt_mirror(struct virt_port *port, struct sk_buff *skb, bool output)
+void vfull_mirror(struct vfull_port *port, struct sk_buff *skb, bool output)
 {
-	struct virt_dev *m;
+	struct vfull_dev *m;
 	struct sk_buff *nskb;
 	unsigned int len;
 
@@ -170,13 +170,13 @@ void virt_mirror(struct virt_port *port, struct sk_buff *skb, bool output)
 			continue;
 		nskb = skb_clone(skb, GFP_ATOMIC);
 		if (!nskb) {
-			virt_stats_inc(m, VIRT_DROP_CLONE);
+			vfull_stats_inc(m, VIRT_DROP_CLONE);
 			continue;
 		}
 		/* Scrub while nskb->dev is still the parent; the output's
 		 * dst may be held without a reference.
 		 */
-		virt_rx_cross(nskb, m->dev);
+		vfull_rx_cross(nskb, m->dev);
 		skb_dst_drop(nskb);
 		if (output)
 			nskb->protocol = eth_type_trans(nskb, m->dev);
@@ -184,15 +184,15 @@ void virt_mirror(struct virt_port *port, struct sk_buff *skb, bool output)
 		nskb->pkt_type = PACKET_OTHERHOST;
 		len = nskb->len + ETH_HLEN;
 		if (netif_rx(nskb) == NET_RX_SUCCESS)
-			virt_stats_rx(m, len, false, VIRT_RX_MIRROR);
+			vfull_stats_rx(m, len, false, VIRT_RX_MIRROR);
 		else
-			virt_stats_inc(m, VIRT_DROP_BACKLOG);
+			vfull_stats_inc(m, VIRT_DROP_BACKLOG);
 	}
 }
 
-static void virt_bc_work(struct work_struct *work)
+static void vfull_bc_work(struct work_struct *work)
 {
-	struct virt_port *port = container_of(work, struct virt_port, bc_work);
+	struct vfull_port *port = container_of(work, struct vfull_port, bc_work);
 	struct sk_buff_head list;
 	struct sk_buff *skb;
 
@@ -205,7 +205,7 @@ static void virt_bc_work(struct work_struct *work)
 
 	while ((skb = __skb_dequeue(&list))) {
 		rcu_read_lock();
-		virt_bc_deliver(port, skb);
+		vfull_bc_deliver(port, skb);
 		rcu_read_unlock();
 		consume_skb(skb);
 		cond_resched();
@@ -216,10 +216,10 @@ static void virt_bc_work(struct work_struct *work)
  * Read locklessly: a stale bit costs a frame queued for nobody, or a copy
  * missed while a group is being joined, as on a NIC.
  */
-void virt_bc_filter_update(struct virt_port *port)
+void vfull_bc_filter_update(struct vfull_port *port)
 {
 	DECLARE_BITMAP(filter, VIRT_MC_FILTER_SIZE);
-	struct virt_dev *child;
+	struct vfull_dev *child;
 
 	lockdep_assert_irqs_enabled();
 	bitmap_zero(filter, VIRT_MC_FILTER_SIZE);
@@ -234,15 +234,15 @@ void virt_bc_filter_update(struct virt_port *port)
 	spin_unlock_bh(&port->mc_lock);
 }
 
-void virt_bc_port_init(struct virt_port *port)
+void vfull_bc_port_init(struct vfull_port *port)
 {
 	BUILD_BUG_ON(VIRT_BC_QUEUE_LEN > U16_MAX || VIRT_BC_SHARE > U8_MAX);
 	skb_queue_head_init(&port->bc_queue);
-	INIT_WORK(&port->bc_work, virt_bc_work);
+	INIT_WORK(&port->bc_work, vfull_bc_work);
 	spin_lock_init(&port->mc_lock);
 }
 
-void virt_bc_port_destroy(struct virt_port *port)
+void vfull_bc_port_destroy(struct vfull_port *port)
 {
 	cancel_work_sync(&port->bc_work);
 	skb_queue_purge(&port->bc_queue);

@@ -32,7 +32,7 @@
 #define VIRT_BOOTP_REQUEST 1
 #define VIRT_BOOTP_REPLY 2
 
-enum virt_wait_kind {
+enum vfull_wait_kind {
 	VIRT_WAIT_NONE,
 	VIRT_WAIT_DHCP,		/* a transaction id */
 	VIRT_WAIT_PROBE,	/* an IPv4 address probed */
@@ -40,15 +40,15 @@ enum virt_wait_kind {
 
 static_assert(VIRT_WAIT_PROBE < VIRT_WAIT_KINDS);
 
-struct virt_wait {
-	struct virt_dev *child;	/* NULL: the host's or the wire's id */
+struct vfull_wait {
+	struct vfull_dev *child;	/* NULL: the host's or the wire's id */
 	unsigned long expires;
 	__be32 key;
 	u8 kind;
 };
 
 /* The start of a BOOTP message (RFC 951), up to the client's MAC. */
-struct virt_bootp {
+struct vfull_bootp {
 	u8 op, htype, hlen, hops;
 	__be32 xid;
 	__be16 secs, flags;
@@ -57,12 +57,12 @@ struct virt_bootp {
 };
 
 /* Reads, never pulls: the frame may be shared with a tap. */
-static const struct virt_bootp *virt_bootp(const struct virt_port *port,
-					   const struct sk_buff *skb,
+static const struct vfull_bootp *vfull_bootp(const struct vfull_port *port,
+					     const struct sk_buff *skb,
 					   unsigned int off, bool *reply,
-					   __be32 *daddr, struct virt_bootp *buf)
+					   __be32 *daddr, struct vfull_bootp *buf)
 {
-	const struct virt_bootp *b;
+	const struct vfull_bootp *b;
 	const struct udphdr *uh;
 	const struct iphdr *iph;
 	struct udphdr _uh;
@@ -93,27 +93,27 @@ static const struct virt_bootp *virt_bootp(const struct virt_port *port,
 	return b;
 }
 
-static bool virt_wait_live(const struct virt_wait *w, unsigned long now)
+static bool vfull_wait_live(const struct vfull_wait *w, unsigned long now)
 {
 	return w->kind != VIRT_WAIT_NONE && time_before(now, w->expires);
 }
 
-static bool virt_wait_is(const struct virt_wait *w, u8 kind, __be32 key,
-			 unsigned long now)
+static bool vfull_wait_is(const struct vfull_wait *w, u8 kind, __be32 key,
+			  unsigned long now)
 {
-	return w->kind == kind && w->key == key && virt_wait_live(w, now);
+	return w->kind == kind && w->key == key && vfull_wait_live(w, now);
 }
 
 /* Keyed: children can't choose ids that crowd one window. */
-static struct virt_wait *virt_wait_slot(struct virt_port *port, u8 kind,
-					__be32 key, unsigned int i)
+static struct vfull_wait *vfull_wait_slot(struct vfull_port *port, u8 kind,
+					  __be32 key, unsigned int i)
 {
 	u32 h = jhash_2words((__force u32)key, kind, port->wait_seed);
 
 	return &port->waits[(h + i) & (VIRT_WAIT_SLOTS - 1)];
 }
 
-static void virt_wait_clear(struct virt_wait *w)
+static void vfull_wait_clear(struct vfull_wait *w)
 {
 	if (w->child) {
 		lockdep_assert_held(&w->child->port->wait_lock);
@@ -122,10 +122,10 @@ static void virt_wait_clear(struct virt_wait *w)
 	memset(w, 0, sizeof(*w));
 }
 
-static void virt_wait_make_room(struct virt_port *port, u8 kind,
-				struct virt_dev *child)
+static void vfull_wait_make_room(struct vfull_port *port, u8 kind,
+				 struct vfull_dev *child)
 {
-	struct virt_wait *w, *oldest = NULL;
+	struct vfull_wait *w, *oldest = NULL;
 	unsigned int i;
 
 	lockdep_assert_held(&port->wait_lock);
@@ -138,17 +138,17 @@ static void virt_wait_make_room(struct virt_port *port, u8 kind,
 			oldest = w;
 	}
 	if (oldest)
-		virt_wait_clear(oldest);
+		vfull_wait_clear(oldest);
 }
 
-static struct virt_wait *virt_wait_evict(struct virt_port *port, u8 kind,
-					 __be32 key)
+static struct vfull_wait *vfull_wait_evict(struct vfull_port *port, u8 kind,
+					   __be32 key)
 {
-	struct virt_wait *w, *first = NULL;
+	struct vfull_wait *w, *first = NULL;
 	unsigned int i;
 
 	for (i = 0; i < VIRT_WAIT_WINDOW; i++) {
-		w = virt_wait_slot(port, kind, key, i);
+		w = vfull_wait_slot(port, kind, key, i);
 		if (w->child && (!first || time_before(w->expires, first->expires)))
 			first = w;
 	}
@@ -159,18 +159,18 @@ static struct virt_wait *virt_wait_evict(struct virt_port *port, u8 kind,
  * @child NULL: the host's DHCP id, which takes a child's place if it must.
  * A child's id takes unicast IPv4 UDP off the demux's fast path.
  */
-static bool virt_wait_add(struct virt_port *port, u8 kind, __be32 key,
-			  struct virt_dev *child, unsigned long life)
+static bool vfull_wait_add(struct vfull_port *port, u8 kind, __be32 key,
+			   struct vfull_dev *child, unsigned long life)
 {
 	unsigned long now = jiffies, until = now + life;
-	struct virt_wait *w, *free = NULL;
+	struct vfull_wait *w, *free = NULL;
 	bool ok = false;
 	unsigned int i;
 
 	spin_lock(&port->wait_lock);
 	for (i = 0; i < VIRT_WAIT_WINDOW; i++) {
-		w = virt_wait_slot(port, kind, key, i);
-		if (!virt_wait_live(w, now)) {
+		w = vfull_wait_slot(port, kind, key, i);
+		if (!vfull_wait_live(w, now)) {
 			free = free ?: w;
 			continue;
 		}
@@ -187,18 +187,18 @@ static bool virt_wait_add(struct virt_port *port, u8 kind, __be32 key,
 		if (kind == VIRT_WAIT_DHCP) {
 			if (child)
 				goto out;
-			virt_wait_clear(w);
+			vfull_wait_clear(w);
 			free = w;
 			break;
 		}
 	}
 	if (!free && !child)
-		free = virt_wait_evict(port, kind, key);
+		free = vfull_wait_evict(port, kind, key);
 	if (!free)
 		goto out;
 	if (child)
-		virt_wait_make_room(port, kind, child);
-	virt_wait_clear(free);
+		vfull_wait_make_room(port, kind, child);
+	vfull_wait_clear(free);
 	free->kind = kind;
 	free->key = key;
 	free->child = child;
@@ -219,8 +219,8 @@ out:
 	return ok;
 }
 
-static __be32 virt_probe_target(const struct virt_port *port,
-				const struct sk_buff *skb, unsigned int off)
+static __be32 vfull_probe_target(const struct vfull_port *port,
+				 const struct sk_buff *skb, unsigned int off)
 {
 	u8 buf[sizeof(struct arphdr) + 2 * (ETH_ALEN + 4)];
 	const struct arphdr *arp;
@@ -245,49 +245,49 @@ static __be32 virt_probe_target(const struct virt_port *port,
 }
 
 /* An own-mac child's replies come to its own MAC; a mirror's never. */
-void virt_wait_child_sent(struct virt_dev *child, struct sk_buff *skb)
+void vfull_wait_child_sent(struct vfull_dev *child, struct sk_buff *skb)
 {
-	struct virt_port *port = child->port;
+	struct vfull_port *port = child->port;
 	__be16 proto = eth_hdr(skb)->h_proto;
-	const struct virt_bootp *b;
-	struct virt_bootp buf;
+	const struct vfull_bootp *b;
+	struct vfull_bootp buf;
 	__be32 daddr, tip;
 	bool reply;
 
-	virt_assert_bh();
-	if (child->own_mac || virt_is_mirror(child))
+	vfull_assert_bh();
+	if (child->own_mac || vfull_is_mirror(child))
 		return;
 	if (proto == htons(ETH_P_IP)) {
-		b = virt_bootp(port, skb, ETH_HLEN, &reply, &daddr, &buf);
+		b = vfull_bootp(port, skb, ETH_HLEN, &reply, &daddr, &buf);
 		if (b && !reply &&
-		    !virt_wait_add(port, VIRT_WAIT_DHCP, b->xid, child,
+		    !vfull_wait_add(port, VIRT_WAIT_DHCP, b->xid, child,
 				   VIRT_WAIT_DHCP_LIFE))
-			virt_stats_inc(child, VIRT_DHCP_REFUSED);
+			vfull_stats_inc(child, VIRT_DHCP_REFUSED);
 	} else if (proto == htons(ETH_P_ARP)) {
-		tip = virt_probe_target(port, skb, ETH_HLEN);
+		tip = vfull_probe_target(port, skb, ETH_HLEN);
 		if (tip)
-			virt_wait_add(port, VIRT_WAIT_PROBE, tip, child,
-				      VIRT_WAIT_PROBE_LIFE);
+			vfull_wait_add(port, VIRT_WAIT_PROBE, tip, child,
+				       VIRT_WAIT_PROBE_LIFE);
 	}
 }
 
-void virt_wait_host_sent(struct virt_port *port, const struct sk_buff *skb)
+void vfull_wait_host_sent(struct vfull_port *port, const struct sk_buff *skb)
 {
-	const struct virt_bootp *b;
-	struct virt_bootp buf;
+	const struct vfull_bootp *b;
+	struct vfull_bootp buf;
 	__be32 daddr;
 	bool reply;
 
-	virt_assert_bh();
+	vfull_assert_bh();
 	if (eth_hdr(skb)->h_proto != htons(ETH_P_IP))
 		return;
-	b = virt_bootp(port, skb, ETH_HLEN, &reply, &daddr, &buf);
+	b = vfull_bootp(port, skb, ETH_HLEN, &reply, &daddr, &buf);
 	if (b && !reply)
-		virt_wait_add(port, VIRT_WAIT_DHCP, b->xid, NULL,
-			      VIRT_WAIT_DHCP_LIFE);
+		vfull_wait_add(port, VIRT_WAIT_DHCP, b->xid, NULL,
+			       VIRT_WAIT_DHCP_LIFE);
 }
 
-static bool virt_wait_over(struct virt_port *port, u8 kind)
+static bool vfull_wait_over(struct vfull_port *port, u8 kind)
 {
 	unsigned long now = jiffies;
 
@@ -303,44 +303,44 @@ static bool virt_wait_over(struct virt_port *port, u8 kind)
 }
 
 /* A reply to an address the host holds is the host's, whatever its id. */
-struct virt_dev *virt_wait_dhcp_reply(struct virt_port *port,
-				      const struct sk_buff *skb,
+struct vfull_dev *vfull_wait_dhcp_reply(struct vfull_port *port,
+					const struct sk_buff *skb,
 				      unsigned int off)
 {
-	struct virt_dev *child = NULL;
-	const struct virt_bootp *b;
+	struct vfull_dev *child = NULL;
+	const struct vfull_bootp *b;
 	unsigned long now = jiffies;
-	struct virt_bootp buf;
+	struct vfull_bootp buf;
 	struct in6_addr ip;
-	struct virt_wait *w;
+	struct vfull_wait *w;
 	unsigned int i;
 	__be32 daddr;
 	bool reply;
 
-	virt_assert_bh();
+	vfull_assert_bh();
 	if (!test_bit(VIRT_SLOW_DHCP, &port->rx_slow) ||
-	    virt_wait_over(port, VIRT_WAIT_DHCP))
+	    vfull_wait_over(port, VIRT_WAIT_DHCP))
 		return NULL;
-	b = virt_bootp(port, skb, off, &reply, &daddr, &buf);
+	b = vfull_bootp(port, skb, off, &reply, &daddr, &buf);
 	if (!b || !reply ||
 	    (daddr != b->yiaddr && daddr != htonl(INADDR_BROADCAST)))
 		return NULL;
 	ipv6_addr_set_v4mapped(daddr, &ip);
-	if (virt_host_holds(port, &ip))
+	if (vfull_host_holds(port, &ip))
 		return NULL;
 	spin_lock(&port->wait_lock);
 	for (i = 0; i < VIRT_WAIT_WINDOW; i++) {
-		w = virt_wait_slot(port, VIRT_WAIT_DHCP, b->xid, i);
-		if (virt_wait_is(w, VIRT_WAIT_DHCP, b->xid, now)) {
+		w = vfull_wait_slot(port, VIRT_WAIT_DHCP, b->xid, i);
+		if (vfull_wait_is(w, VIRT_WAIT_DHCP, b->xid, now)) {
 			child = w->child;
 			break;
 		}
 	}
 	spin_unlock(&port->wait_lock);
-	return child && virt_child_up(child) ? child : NULL;
+	return child && vfull_child_up(child) ? child : NULL;
 }
 
-static void virt_wait_probe_give(struct virt_dev *child, struct sk_buff *skb)
+static void vfull_wait_probe_give(struct vfull_dev *child, struct sk_buff *skb)
 {
 	unsigned int len = skb->len + ETH_HLEN;
 	struct sk_buff *nskb;
@@ -349,54 +349,54 @@ static void virt_wait_probe_give(struct virt_dev *child, struct sk_buff *skb)
 		return;
 	nskb = skb_clone(skb, GFP_ATOMIC);
 	if (!nskb) {
-		virt_stats_inc(child, VIRT_DROP_CLONE);
+		vfull_stats_inc(child, VIRT_DROP_CLONE);
 		return;
 	}
-	virt_rx_cross(nskb, child->dev);
+	vfull_rx_cross(nskb, child->dev);
 	nskb->dev = child->dev;
 	if (netif_rx(nskb) == NET_RX_SUCCESS)
-		virt_stats_rx(child, len, false, VIRT_RX_PROBE);
+		vfull_stats_rx(child, len, false, VIRT_RX_PROBE);
 	else
-		virt_stats_inc(child, VIRT_DROP_BACKLOG);
+		vfull_stats_inc(child, VIRT_DROP_BACKLOG);
 }
 
 /* Any host may ask who holds an address: each prober gets a copy. */
-void virt_wait_probe_reply(struct virt_port *port, struct sk_buff *skb)
+void vfull_wait_probe_reply(struct vfull_port *port, struct sk_buff *skb)
 {
-	struct virt_dev *to[VIRT_WAIT_WINDOW];
+	struct vfull_dev *to[VIRT_WAIT_WINDOW];
 	unsigned long now = jiffies;
 	unsigned int i, n = 0;
-	struct virt_wait *w;
+	struct vfull_wait *w;
 	__be32 sip;
 
-	virt_assert_bh();
-	if (virt_wait_over(port, VIRT_WAIT_PROBE))
+	vfull_assert_bh();
+	if (vfull_wait_over(port, VIRT_WAIT_PROBE))
 		return;
 	memcpy(&sip, skb->data + sizeof(struct arphdr) + ETH_ALEN, sizeof(sip));
 	spin_lock(&port->wait_lock);
 	for (i = 0; i < VIRT_WAIT_WINDOW; i++) {
-		w = virt_wait_slot(port, VIRT_WAIT_PROBE, sip, i);
-		if (virt_wait_is(w, VIRT_WAIT_PROBE, sip, now))
+		w = vfull_wait_slot(port, VIRT_WAIT_PROBE, sip, i);
+		if (vfull_wait_is(w, VIRT_WAIT_PROBE, sip, now))
 			to[n++] = w->child;
 	}
 	spin_unlock(&port->wait_lock);
 	for (i = 0; i < n; i++)
-		virt_wait_probe_give(to[i], skb);
+		vfull_wait_probe_give(to[i], skb);
 }
 
-void virt_wait_flush(struct virt_dev *child)
+void vfull_wait_flush(struct vfull_dev *child)
 {
-	struct virt_port *port = child->port;
+	struct vfull_port *port = child->port;
 	unsigned int i;
 
 	spin_lock_bh(&port->wait_lock);
 	for (i = 0; i < VIRT_WAIT_SLOTS; i++)
 		if (port->waits[i].child == child)
-			virt_wait_clear(&port->waits[i]);
+			vfull_wait_clear(&port->waits[i]);
 	spin_unlock_bh(&port->wait_lock);
 }
 
-int virt_wait_port_init(struct virt_port *port)
+int vfull_wait_port_init(struct vfull_port *port)
 {
 	spin_lock_init(&port->wait_lock);
 	port->wait_seed = get_random_u32();
@@ -408,7 +408,7 @@ int virt_wait_port_init(struct virt_port *port)
 	return port->waits ? 0 : -ENOMEM;
 }
 
-void virt_wait_port_destroy(struct virt_port *port)
+void vfull_wait_port_destroy(struct vfull_port *port)
 {
 	kfree(port->waits);
 }

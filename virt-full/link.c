@@ -11,8 +11,8 @@
 #include "virt_full.h"
 
 /* Add one CPU's @n counters to @sum, consistently. */
-static void virt_stats_fold(u64 *sum, const u64_stats_t *cnt,
-			    const struct u64_stats_sync *syncp, unsigned int n)
+static void vfull_stats_fold(u64 *sum, const u64_stats_t *cnt,
+			     const struct u64_stats_sync *syncp, unsigned int n)
 {
 	u64 v[VIRT_STATS_N];
 	unsigned int start, i;
@@ -27,29 +27,29 @@ static void virt_stats_fold(u64 *sum, const u64_stats_t *cnt,
 		sum[i] += v[i];
 }
 
-static void virt_stats_read(struct virt_dev *child, u64 *sum)
+static void vfull_stats_read(struct vfull_dev *child, u64 *sum)
 {
-	const struct virt_pcpu_stats *s;
+	const struct vfull_pcpu_stats *s;
 	unsigned int cpu;
 
 	memset(sum, 0, VIRT_STATS_N * sizeof(*sum));
 	for_each_possible_cpu(cpu) {
 		s = per_cpu_ptr(child->stats, cpu);
-		virt_stats_fold(sum, s->cnt, &s->syncp, VIRT_STATS_N);
+		vfull_stats_fold(sum, s->cnt, &s->syncp, VIRT_STATS_N);
 	}
 }
 
-/* Runs inside register_netdevice(); undone by virt_dev_uninit(). */
-static int virt_dev_init(struct net_device *dev)
+/* Runs inside register_netdevice(); undone by vfull_dev_uninit(). */
+static int vfull_dev_init(struct net_device *dev)
 {
-	struct virt_dev *child = netdev_priv(dev);
+	struct vfull_dev *child = netdev_priv(dev);
 	u8 own[ETH_ALEN];
 	int err;
 
-	child->stats = netdev_alloc_pcpu_stats(struct virt_pcpu_stats);
+	child->stats = netdev_alloc_pcpu_stats(struct vfull_pcpu_stats);
 	if (!child->stats)
 		return -ENOMEM;
-	err = virt_port_attach(child);
+	err = vfull_port_attach(child);
 	if (err) {
 		free_percpu(child->stats);
 		child->stats = NULL;
@@ -71,61 +71,61 @@ static int virt_dev_init(struct net_device *dev)
  * of its addresses just before may still count into its counters until
  * the grace period that follows: those go in the destructor.
  */
-static void virt_dev_uninit(struct net_device *dev)
+static void vfull_dev_uninit(struct net_device *dev)
 {
-	struct virt_dev *child = netdev_priv(dev);
+	struct vfull_dev *child = netdev_priv(dev);
 
-	virt_addr_flush(child);
-	virt_wait_flush(child);
-	virt_port_detach(child);
+	vfull_addr_flush(child);
+	vfull_wait_flush(child);
+	vfull_port_detach(child);
 }
 
 /* After that grace period and the last reference (also when registering
  * failed after ndo_init): nothing reaches the counters any more.
  */
-static void virt_dev_destructor(struct net_device *dev)
+static void vfull_dev_destructor(struct net_device *dev)
 {
-	struct virt_dev *child = netdev_priv(dev);
+	struct vfull_dev *child = netdev_priv(dev);
 
 	free_percpu(child->stats);
-	virt_allow_free(child);
+	vfull_allow_free(child);
 	stacked_destructor(dev);
 }
 
 /* A mirror sees everything already, and changes nothing upstream. */
-static int virt_open(struct net_device *dev)
+static int vfull_open(struct net_device *dev)
 {
-	struct virt_dev *child = netdev_priv(dev);
+	struct vfull_dev *child = netdev_priv(dev);
 	int err;
 
-	if (virt_is_mirror(child))
+	if (vfull_is_mirror(child))
 		return 0;
-	err = virt_mac_open(child);
+	err = vfull_mac_open(child);
 	if (err)
 		return err;
 	err = stacked_open(dev);
 	if (err)
-		virt_mac_stop(child);
+		vfull_mac_stop(child);
 	return err;
 }
 
-static int virt_stop(struct net_device *dev)
+static int vfull_stop(struct net_device *dev)
 {
-	struct virt_dev *child = netdev_priv(dev);
+	struct vfull_dev *child = netdev_priv(dev);
 
-	if (!virt_is_mirror(child)) {
-		virt_mac_stop(child);
+	if (!vfull_is_mirror(child)) {
+		vfull_mac_stop(child);
 		stacked_stop(dev);
-		virt_bc_filter_update(child->port);
+		vfull_bc_filter_update(child->port);
 	}
 	return 0;
 }
 
-static void virt_dev_change_rx_flags(struct net_device *dev, int change)
+static void vfull_dev_change_rx_flags(struct net_device *dev, int change)
 {
-	struct virt_dev *child = netdev_priv(dev);
+	struct vfull_dev *child = netdev_priv(dev);
 
-	if (!virt_is_mirror(child))
+	if (!vfull_is_mirror(child))
 		stacked_change_rx_flags(dev, change);
 }
 
@@ -133,14 +133,14 @@ static void virt_dev_change_rx_flags(struct net_device *dev, int change)
  * The groups the child listens to: a filter for the demux's copies, and
  * the parent's own filter, so that its NIC lets them in.
  */
-static void virt_set_rx_mode(struct net_device *dev)
+static void vfull_set_rx_mode(struct net_device *dev)
 {
-	struct virt_dev *child = netdev_priv(dev);
+	struct vfull_dev *child = netdev_priv(dev);
 	DECLARE_BITMAP(filter, VIRT_MC_FILTER_SIZE);
 	struct netdev_hw_addr *ha;
 
 	/* A mirror sees everything already, and changes nothing upstream. */
-	if (virt_is_mirror(child))
+	if (vfull_is_mirror(child))
 		return;
 
 	if (dev->flags & (IFF_PROMISC | IFF_ALLMULTI)) {
@@ -148,12 +148,12 @@ static void virt_set_rx_mode(struct net_device *dev)
 	} else {
 		bitmap_zero(filter, VIRT_MC_FILTER_SIZE);
 		netdev_for_each_mc_addr(ha, dev)
-			__set_bit(virt_mc_hash(ha->addr), filter);
-		__set_bit(virt_mc_hash(dev->broadcast), filter);
+			__set_bit(vfull_mc_hash(ha->addr), filter);
+		__set_bit(vfull_mc_hash(dev->broadcast), filter);
 	}
 	/* Readers may see a mix of old and new bits for a moment: harmless. */
 	bitmap_copy(child->mc_filter, filter, VIRT_MC_FILTER_SIZE);
-	virt_bc_filter_update(child->port);
+	vfull_bc_filter_update(child->port);
 	stacked_set_rx_mode(dev);
 }
 
@@ -161,24 +161,24 @@ static void virt_set_rx_mode(struct net_device *dev)
  * The port's counters, per CPU: what a read costs grows with the CPUs,
  * not with the children (ethtool's ioctl holds RTNL meanwhile).
  */
-static void virt_port_stats_read(struct virt_port *port, u64 *sum)
+static void vfull_port_stats_read(struct vfull_port *port, u64 *sum)
 {
-	const struct virt_port_pcpu_stats *s;
+	const struct vfull_port_pcpu_stats *s;
 	unsigned int cpu;
 
 	memset(sum, 0, VIRT_PORT_STATS_N * sizeof(*sum));
 	for_each_possible_cpu(cpu) {
 		s = per_cpu_ptr(port->stats, cpu);
-		virt_stats_fold(sum, s->cnt, &s->syncp, VIRT_PORT_STATS_N);
+		vfull_stats_fold(sum, s->cnt, &s->syncp, VIRT_PORT_STATS_N);
 	}
 }
 
-static void virt_get_stats64(struct net_device *dev,
-			     struct rtnl_link_stats64 *stats)
+static void vfull_get_stats64(struct net_device *dev,
+			      struct rtnl_link_stats64 *stats)
 {
 	u64 sum[VIRT_STATS_N];
 
-	virt_stats_read(netdev_priv(dev), sum);
+	vfull_stats_read(netdev_priv(dev), sum);
 	stats->rx_packets = sum[VIRT_RX_PACKETS];
 	stats->rx_bytes = sum[VIRT_RX_BYTES];
 	stats->multicast = sum[VIRT_RX_MULTICAST];
@@ -193,31 +193,31 @@ static void virt_get_stats64(struct net_device *dev,
 }
 
 /* The user's MTU, which the child keeps through its parent's changes. */
-static int virt_dev_change_mtu(struct net_device *dev, int new_mtu)
+static int vfull_dev_change_mtu(struct net_device *dev, int new_mtu)
 {
-	struct virt_dev *child = netdev_priv(dev);
+	struct vfull_dev *child = netdev_priv(dev);
 
 	return stacked_change_mtu(dev, &child->mtu, new_mtu);
 }
 
-static const struct net_device_ops virt_netdev_ops = {
-	.ndo_init		= virt_dev_init,
-	.ndo_uninit		= virt_dev_uninit,
-	.ndo_open		= virt_open,
-	.ndo_stop		= virt_stop,
-	.ndo_start_xmit		= virt_start_xmit,
-	.ndo_change_rx_flags	= virt_dev_change_rx_flags,
-	.ndo_set_rx_mode	= virt_set_rx_mode,
-	.ndo_get_stats64	= virt_get_stats64,
-	.ndo_change_mtu		= virt_dev_change_mtu,
+static const struct net_device_ops vfull_netdev_ops = {
+	.ndo_init		= vfull_dev_init,
+	.ndo_uninit		= vfull_dev_uninit,
+	.ndo_open		= vfull_open,
+	.ndo_stop		= vfull_stop,
+	.ndo_start_xmit		= vfull_start_xmit,
+	.ndo_change_rx_flags	= vfull_dev_change_rx_flags,
+	.ndo_set_rx_mode	= vfull_set_rx_mode,
+	.ndo_get_stats64	= vfull_get_stats64,
+	.ndo_change_mtu		= vfull_dev_change_mtu,
 	.ndo_fix_features	= stacked_fix_features,
 	.ndo_get_iflink		= stacked_get_iflink,
 	.ndo_validate_addr	= eth_validate_addr,
-	.ndo_set_mac_address	= virt_mac_set,
+	.ndo_set_mac_address	= vfull_mac_set,
 };
 
 /* ethtool -S: the child's counters, then its port's. */
-static const char virt_stat_names[VIRT_STATS_N][ETH_GSTRING_LEN] = {
+static const char vfull_stat_names[VIRT_STATS_N][ETH_GSTRING_LEN] = {
 	"rx_packets", "rx_bytes", "rx_multicast", "tx_packets", "tx_bytes",
 	"rx_addr", "rx_arp_ndp", "rx_copy", "rx_local", "rx_mirror",
 	"rx_mac", "rx_dhcp", "rx_probe",
@@ -226,49 +226,49 @@ static const char virt_stat_names[VIRT_STATS_N][ETH_GSTRING_LEN] = {
 	"drop_claim", "drop_bc_share", "addr_refused", "dhcp_refused",
 };
 
-static const char virt_port_stat_names[VIRT_PORT_STATS_N][ETH_GSTRING_LEN] = {
+static const char vfull_port_stat_names[VIRT_PORT_STATS_N][ETH_GSTRING_LEN] = {
 	"port_steered", "port_passed", "port_dropped", "port_malformed",
 	"port_from_children", "port_bc_dropped",
 };
 
-static int virt_get_sset_count(struct net_device *dev, int sset)
+static int vfull_get_sset_count(struct net_device *dev, int sset)
 {
 	return sset == ETH_SS_STATS ? VIRT_STATS_N + VIRT_PORT_STATS_N :
 				      -EOPNOTSUPP;
 }
 
-static void virt_get_strings(struct net_device *dev, u32 sset, u8 *buf)
+static void vfull_get_strings(struct net_device *dev, u32 sset, u8 *buf)
 {
 	if (sset != ETH_SS_STATS)
 		return;
-	memcpy(buf, virt_stat_names, sizeof(virt_stat_names));
-	memcpy(buf + sizeof(virt_stat_names), virt_port_stat_names,
-	       sizeof(virt_port_stat_names));
+	memcpy(buf, vfull_stat_names, sizeof(vfull_stat_names));
+	memcpy(buf + sizeof(vfull_stat_names), vfull_port_stat_names,
+	       sizeof(vfull_port_stat_names));
 }
 
-static void virt_get_ethtool_stats(struct net_device *dev,
-				   struct ethtool_stats *stats, u64 *data)
+static void vfull_get_ethtool_stats(struct net_device *dev,
+				    struct ethtool_stats *stats, u64 *data)
 {
-	struct virt_dev *child = netdev_priv(dev);
+	struct vfull_dev *child = netdev_priv(dev);
 
-	virt_stats_read(child, data);
-	virt_port_stats_read(child->port, data + VIRT_STATS_N);
+	vfull_stats_read(child, data);
+	vfull_port_stats_read(child->port, data + VIRT_STATS_N);
 }
 
-static const struct ethtool_ops virt_ethtool_ops = {
+static const struct ethtool_ops vfull_ethtool_ops = {
 	.get_drvinfo		= stacked_get_drvinfo,
 	.get_link		= ethtool_op_get_link,
 	.get_link_ksettings	= stacked_get_link_ksettings,
 	.get_ts_info		= ethtool_op_get_ts_info,
-	.get_sset_count		= virt_get_sset_count,
-	.get_strings		= virt_get_strings,
-	.get_ethtool_stats	= virt_get_ethtool_stats,
+	.get_sset_count		= vfull_get_sset_count,
+	.get_strings		= vfull_get_strings,
+	.get_ethtool_stats	= vfull_get_ethtool_stats,
 };
 
-static void virt_setup(struct net_device *dev)
+static void vfull_setup(struct net_device *dev)
 {
-	stacked_setup(dev, &virt_netdev_ops, &virt_ethtool_ops,
-		      virt_dev_destructor);
+	stacked_setup(dev, &vfull_netdev_ops, &vfull_ethtool_ops,
+		      vfull_dev_destructor);
 	/* The demux steers by address, not by VLAN: a VLAN device on a child
 	 * would never receive. Put the VLAN on the parent, the child on it.
 	 */
@@ -280,7 +280,7 @@ static void virt_setup(struct net_device *dev)
 }
 
 /* A mirror sees every frame the parent receives: no short way for any. */
-static void virt_link_slow_sync(struct virt_port *port)
+static void vfull_link_slow_sync(struct vfull_port *port)
 {
 	ASSERT_RTNL();
 	assign_bit(VIRT_SLOW_MIRROR, &port->rx_slow,
@@ -292,14 +292,14 @@ static void virt_link_slow_sync(struct virt_port *port)
  * an error after registration, the device is unregistered and the core
  * frees it; before (*registered false), the caller frees it.
  */
-static int virt_link_attach(struct net_device *dev, struct net_device *parent,
-			    struct netlink_ext_ack *extack, bool *registered)
+static int vfull_link_attach(struct net_device *dev, struct net_device *parent,
+			     struct netlink_ext_ack *extack, bool *registered)
 {
-	struct virt_dev *child = netdev_priv(dev);
+	struct vfull_dev *child = netdev_priv(dev);
 	int err;
 
 	*registered = false;
-	err = stacked_parent_fit(parent, virt_port_handle_frame, extack);
+	err = stacked_parent_fit(parent, vfull_port_handle_frame, extack);
 	if (err)
 		return err;
 
@@ -314,25 +314,25 @@ static int virt_link_attach(struct net_device *dev, struct net_device *parent,
 	err = netdev_upper_dev_link(parent, dev, extack);
 	if (err)
 		goto err_unregister;
-	list_add_tail_rcu(&child->pnode, virt_is_mirror(child) ?
+	list_add_tail_rcu(&child->pnode, vfull_is_mirror(child) ?
 			  &child->port->mirrors : &child->port->children);
-	virt_link_slow_sync(child->port);
-	virt_mac_publish(child);
+	vfull_link_slow_sync(child->port);
+	vfull_mac_publish(child);
 	/* Fails the child only if it is one that needs the hook. */
-	err = virt_host_sync(child->port);
-	if (err && virt_host_needs(child->port, child))
+	err = vfull_host_sync(child->port);
+	if (err && vfull_host_needs(child->port, child))
 		goto err_unlink;
 	stacked_follow_operstate(dev);
 	/* Without a carrier event operstate would stay UNKNOWN. */
 	linkwatch_fire_event(dev);
 	pr_debug("%s: created on %s%s\n", dev->name, parent->name,
-		 virt_is_mirror(child) ? " (mirror)" : "");
+		 vfull_is_mirror(child) ? " (mirror)" : "");
 	return 0;
 
 err_unlink:
-	virt_mac_unpublish(child);
+	vfull_mac_unpublish(child);
 	list_del_rcu(&child->pnode);
-	virt_link_slow_sync(child->port);
+	vfull_link_slow_sync(child->port);
 	netdev_upper_dev_unlink(parent, dev);
 err_unregister:
 	/* ndo_uninit leaves the port; the core frees the device. */
@@ -349,10 +349,10 @@ err_unregister:
  * security module nothing). The allow-list is the host's alone: only
  * CAP_NET_ADMIN over the parent's namespace sets it (trust.c).
  */
-static int virt_link_options(struct virt_dev *child, struct nlattr *data[],
-			     bool create, struct netlink_ext_ack *extack)
+static int vfull_link_options(struct vfull_dev *child, struct nlattr *data[],
+			      bool create, struct netlink_ext_ack *extack)
 {
-	struct virt_allow *allow = NULL;
+	struct vfull_allow *allow = NULL;
 	u32 mode = child->mode;
 
 	if (!data)
@@ -376,7 +376,7 @@ static int virt_link_options(struct virt_dev *child, struct nlattr *data[],
 			NL_SET_ERR_MSG(extack, "mirror-tx and forward are for mode mirror");
 			return -EINVAL;
 		}
-		if (!create && !virt_capable(child->parent)) {
+		if (!create && !vfull_capable(child->parent)) {
 			NL_SET_ERR_MSG(extack,
 				       "mirror-tx and forward need CAP_NET_ADMIN over the parent's namespace");
 			return -EPERM;
@@ -395,7 +395,7 @@ static int virt_link_options(struct virt_dev *child, struct nlattr *data[],
 		return -EINVAL;
 	}
 	if (data[IFLA_VIRT_SPOOFCHK] && !nla_get_u8(data[IFLA_VIRT_SPOOFCHK]) &&
-	    READ_ONCE(child->spoofchk) && !create && !virt_capable(child->parent)) {
+	    READ_ONCE(child->spoofchk) && !create && !vfull_capable(child->parent)) {
 		NL_SET_ERR_MSG(extack,
 			       "Turning spoofchk off needs CAP_NET_ADMIN over the parent's namespace");
 		return -EPERM;
@@ -405,12 +405,12 @@ static int virt_link_options(struct virt_dev *child, struct nlattr *data[],
 			NL_SET_ERR_MSG(extack, "An allow-list is for mode normal");
 			return -EINVAL;
 		}
-		if (!create && !virt_capable(child->parent)) {
+		if (!create && !vfull_capable(child->parent)) {
 			NL_SET_ERR_MSG(extack,
 				       "The allow-list needs CAP_NET_ADMIN over the parent's namespace");
 			return -EPERM;
 		}
-		allow = virt_allow_parse(data[IFLA_VIRT_ALLOW], extack);
+		allow = vfull_allow_parse(data[IFLA_VIRT_ALLOW], extack);
 		if (IS_ERR(allow))
 			return PTR_ERR(allow);
 	}
@@ -426,8 +426,8 @@ static int virt_link_options(struct virt_dev *child, struct nlattr *data[],
 		/* Not registered yet: no reader, no address. */
 		RCU_INIT_POINTER(child->allow, allow);
 	} else if (data[IFLA_VIRT_ALLOW]) {
-		virt_allow_set(child, allow);
-		virt_addr_resync(child);
+		vfull_allow_set(child, allow);
+		vfull_addr_resync(child);
 	}
 	return 0;
 }
@@ -437,11 +437,11 @@ static int virt_link_options(struct virt_dev *child, struct nlattr *data[],
  * the parent's, or a random one (own-mac)? Only where the parent can
  * receive for it, and no sibling has it.
  */
-static int virt_link_own_mac(struct net_device *dev, struct net_device *parent,
-			     struct nlattr *tb[], struct nlattr *data[],
+static int vfull_link_own_mac(struct net_device *dev, struct net_device *parent,
+			      struct nlattr *tb[], struct nlattr *data[],
 			     struct netlink_ext_ack *extack)
 {
-	struct virt_dev *child = netdev_priv(dev);
+	struct vfull_dev *child = netdev_priv(dev);
 	bool own;
 	int err;
 
@@ -455,16 +455,16 @@ static int virt_link_own_mac(struct net_device *dev, struct net_device *parent,
 	}
 	if (!own)
 		return 0;
-	if (virt_is_mirror(child)) {
+	if (vfull_is_mirror(child)) {
 		NL_SET_ERR_MSG(extack, "A mirror has its parent's MAC address");
 		return -EINVAL;
 	}
-	err = virt_mac_fit(parent, extack);
+	err = vfull_mac_fit(parent, extack);
 	if (err)
 		return err;
 	if (!tb[IFLA_ADDRESS]) {
 		eth_hw_addr_random(dev);
-	} else if (virt_mac_taken(parent, dev->dev_addr)) {
+	} else if (vfull_mac_taken(parent, dev->dev_addr)) {
 		NL_SET_ERR_MSG(extack, "The parent or another child has this MAC address");
 		return -EADDRINUSE;
 	}
@@ -472,11 +472,11 @@ static int virt_link_own_mac(struct net_device *dev, struct net_device *parent,
 	return 0;
 }
 
-static int virt_newlink(struct net_device *dev,
-			struct rtnl_newlink_params *params,
+static int vfull_newlink(struct net_device *dev,
+			 struct rtnl_newlink_params *params,
 			struct netlink_ext_ack *extack)
 {
-	struct virt_dev *child = netdev_priv(dev);
+	struct vfull_dev *child = netdev_priv(dev);
 	struct nlattr **tb = params->tb;
 	struct net_device *parent;
 	bool registered;
@@ -494,9 +494,9 @@ static int virt_newlink(struct net_device *dev,
 		return -ENODEV;
 	}
 	/* A child of a child is a child of the same parent. */
-	if (virt_is_child(parent))
-		parent = ((struct virt_dev *)netdev_priv(parent))->parent;
-	if (!virt_capable(parent)) {
+	if (vfull_is_child(parent))
+		parent = ((struct vfull_dev *)netdev_priv(parent))->parent;
+	if (!vfull_capable(parent)) {
 		NL_SET_ERR_MSG(extack,
 			       "A virt device needs CAP_NET_ADMIN over its parent's namespace");
 		return -EPERM;
@@ -508,37 +508,37 @@ static int virt_newlink(struct net_device *dev,
 			return -EINVAL;
 		}
 	}
-	err = virt_link_options(child, params->data, true, extack);
+	err = vfull_link_options(child, params->data, true, extack);
 	if (!err)
-		err = virt_link_own_mac(dev, parent, tb, params->data, extack);
+		err = vfull_link_own_mac(dev, parent, tb, params->data, extack);
 	if (!err)
-		err = virt_link_attach(dev, parent, extack, &registered);
+		err = vfull_link_attach(dev, parent, extack, &registered);
 	/* The core frees @dev on an error, registered or not, but not
 	 * always through its destructor.
 	 */
 	if (err)
-		virt_allow_free(child);
+		vfull_allow_free(child);
 	return err;
 }
 
-VIRT_NEWLINK_COMPAT(virt_newlink)
+VIRT_NEWLINK_COMPAT(vfull_newlink)
 
 /* The legacy path: insmod virt_full.ko link=eth0 [mode=mirror]. */
-int virt_link_create(struct net_device *parent, const char *pattern, u32 mode)
+int vfull_link_create(struct net_device *parent, const char *pattern, u32 mode)
 {
 	struct net_device *dev;
 	bool registered;
 	int err;
 
 	ASSERT_RTNL();
-	dev = alloc_netdev(sizeof(struct virt_dev), pattern, NET_NAME_ENUM,
-			   virt_setup);
+	dev = alloc_netdev(sizeof(struct vfull_dev), pattern, NET_NAME_ENUM,
+			   vfull_setup);
 	if (!dev)
 		return -ENOMEM;
-	dev->rtnl_link_ops = &virt_link_ops;
+	dev->rtnl_link_ops = &vfull_link_ops;
 	dev_net_set(dev, dev_net(parent));
-	((struct virt_dev *)netdev_priv(dev))->mode = mode;
-	err = virt_link_attach(dev, parent, NULL, &registered);
+	((struct vfull_dev *)netdev_priv(dev))->mode = mode;
+	err = vfull_link_attach(dev, parent, NULL, &registered);
 	/* Not registered: ours to free, even where a NETDEV_REGISTER
 	 * notifier failed and the core is still dismantling it (free_netdev()
 	 * then leaves it to the core's todo list, 5.12 and later).
@@ -553,22 +553,22 @@ int virt_link_create(struct net_device *parent, const char *pattern, u32 mode)
  * Its addresses leave the table through the address notifiers, or in
  * ndo_uninit at the latest; until then the demux sees it down.
  */
-static void virt_dellink(struct net_device *dev, struct list_head *head)
+static void vfull_dellink(struct net_device *dev, struct list_head *head)
 {
-	struct virt_dev *child = netdev_priv(dev);
+	struct vfull_dev *child = netdev_priv(dev);
 
-	virt_mac_unpublish(child);
+	vfull_mac_unpublish(child);
 	list_del_rcu(&child->pnode);
-	virt_link_slow_sync(child->port);
-	if (!virt_is_mirror(child))
-		virt_bc_filter_update(child->port);
-	virt_host_put(child->port);
+	vfull_link_slow_sync(child->port);
+	if (!vfull_is_mirror(child))
+		vfull_bc_filter_update(child->port);
+	vfull_host_put(child->port);
 	unregister_netdevice_queue(dev, head);
 	netdev_upper_dev_unlink(child->parent, dev);
 }
 
-static int virt_validate(struct nlattr *tb[], struct nlattr *data[],
-			 struct netlink_ext_ack *extack)
+static int vfull_validate(struct nlattr *tb[], struct nlattr *data[],
+			  struct netlink_ext_ack *extack)
 {
 	if (!tb[IFLA_ADDRESS])
 		return 0;
@@ -583,24 +583,24 @@ static int virt_validate(struct nlattr *tb[], struct nlattr *data[],
 	return 0;
 }
 
-static int virt_changelink(struct net_device *dev, struct nlattr *tb[],
-			   struct nlattr *data[],
+static int vfull_changelink(struct net_device *dev, struct nlattr *tb[],
+			    struct nlattr *data[],
 			   struct netlink_ext_ack *extack)
 {
-	struct virt_dev *child = netdev_priv(dev);
+	struct vfull_dev *child = netdev_priv(dev);
 	bool mirror_tx = child->mirror_tx, forward = child->forward;
 	bool spoofchk = child->spoofchk;
 	int err;
 
-	err = virt_link_options(child, data, false, extack);
+	err = vfull_link_options(child, data, false, extack);
 	if (err || mirror_tx == child->mirror_tx)
 		return err;
 	if (!child->mirror_tx) {
-		virt_host_put(child->port);
+		vfull_host_put(child->port);
 		return 0;
 	}
 	/* mirror-tx on needs the egress hook: all or nothing. */
-	err = virt_host_sync(child->port);
+	err = vfull_host_sync(child->port);
 	if (err) {
 		NL_SET_ERR_MSG(extack, "Could not hook the parent's output");
 		WRITE_ONCE(child->mirror_tx, mirror_tx);
@@ -610,17 +610,17 @@ static int virt_changelink(struct net_device *dev, struct nlattr *tb[],
 	return err;
 }
 
-static size_t virt_get_size(const struct net_device *dev)
+static size_t vfull_get_size(const struct net_device *dev)
 {
 	return nla_total_size(sizeof(u32)) +	/* IFLA_VIRT_MODE */
 	       /* MIRROR_TX, FORWARD, SPOOFCHK, OWN_MAC */
 	       4 * nla_total_size(sizeof(u8)) +
-	       virt_allow_size();
+	       vfull_allow_size();
 }
 
-static int virt_fill_info(struct sk_buff *skb, const struct net_device *dev)
+static int vfull_fill_info(struct sk_buff *skb, const struct net_device *dev)
 {
-	struct virt_dev *child = netdev_priv(dev);
+	struct vfull_dev *child = netdev_priv(dev);
 
 	if (nla_put_u32(skb, IFLA_VIRT_MODE, child->mode) ||
 	    nla_put_u8(skb, IFLA_VIRT_MIRROR_TX, READ_ONCE(child->mirror_tx)) ||
@@ -628,41 +628,41 @@ static int virt_fill_info(struct sk_buff *skb, const struct net_device *dev)
 	    nla_put_u8(skb, IFLA_VIRT_SPOOFCHK, READ_ONCE(child->spoofchk)) ||
 	    nla_put_u8(skb, IFLA_VIRT_OWN_MAC, child->own_mac))
 		return -EMSGSIZE;
-	return virt_allow_fill(skb, child);
+	return vfull_allow_fill(skb, child);
 }
 
-static const struct nla_policy virt_allow_policy[IFLA_VIRT_ALLOW_MAX + 1] = {
+static const struct nla_policy vfull_allow_policy[IFLA_VIRT_ALLOW_MAX + 1] = {
 	[IFLA_VIRT_ALLOW_PREFIX] = NLA_POLICY_EXACT_LEN(sizeof(struct virt_allow_prefix)),
 };
 
-static const struct nla_policy virt_policy[IFLA_VIRT_MAX + 1] = {
+static const struct nla_policy vfull_policy[IFLA_VIRT_MAX + 1] = {
 	[IFLA_VIRT_MODE]	= NLA_POLICY_MAX(NLA_U32, __VIRT_MODE_MAX - 1),
 	[IFLA_VIRT_MIRROR_TX]	= NLA_POLICY_MAX(NLA_U8, 1),
 	[IFLA_VIRT_FORWARD]	= NLA_POLICY_MAX(NLA_U8, 1),
 	[IFLA_VIRT_SPOOFCHK]	= NLA_POLICY_MAX(NLA_U8, 1),
-	[IFLA_VIRT_ALLOW]	= NLA_POLICY_NESTED(virt_allow_policy),
+	[IFLA_VIRT_ALLOW]	= NLA_POLICY_NESTED(vfull_allow_policy),
 	[IFLA_VIRT_OWN_MAC]	= NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 /* The namespace of the parent: where the device does its I/O. */
-static struct net *virt_get_link_net(const struct net_device *dev)
+static struct net *vfull_get_link_net(const struct net_device *dev)
 {
-	const struct virt_dev *child = netdev_priv(dev);
+	const struct vfull_dev *child = netdev_priv(dev);
 
 	return dev_net(child->parent);
 }
 
-struct rtnl_link_ops virt_link_ops = {
+struct rtnl_link_ops vfull_link_ops = {
 	.kind		= VIRT_KIND,
-	.priv_size	= sizeof(struct virt_dev),
+	.priv_size	= sizeof(struct vfull_dev),
 	.maxtype	= IFLA_VIRT_MAX,
-	.policy		= virt_policy,
-	.setup		= virt_setup,
-	.validate	= virt_validate,
-	.newlink	= virt_newlink_compat,
-	.changelink	= virt_changelink,
-	.dellink	= virt_dellink,
-	.get_size	= virt_get_size,
-	.fill_info	= virt_fill_info,
-	.get_link_net	= virt_get_link_net,
+	.policy		= vfull_policy,
+	.setup		= vfull_setup,
+	.validate	= vfull_validate,
+	.newlink	= vfull_newlink_compat,
+	.changelink	= vfull_changelink,
+	.dellink	= vfull_dellink,
+	.get_size	= vfull_get_size,
+	.fill_info	= vfull_fill_info,
+	.get_link_net	= vfull_get_link_net,
 };

@@ -11,8 +11,8 @@
 
 #include "virt_full.h"
 
-static struct hlist_head *virt_mac_bucket(struct virt_port *port,
-					  const u8 *addr)
+static struct hlist_head *vfull_mac_bucket(struct vfull_port *port,
+					   const u8 *addr)
 {
 	u32 low = (u32)addr[2] << 24 | addr[3] << 16 | addr[4] << 8 | addr[5];
 
@@ -20,13 +20,13 @@ static struct hlist_head *virt_mac_bucket(struct virt_port *port,
 }
 
 /* The own-mac child whose MAC is @addr, up or not, or NULL. */
-struct virt_dev *virt_mac_lookup_rcu(struct virt_port *port, const u8 *addr)
+struct vfull_dev *vfull_mac_lookup_rcu(struct vfull_port *port, const u8 *addr)
 {
-	struct virt_dev *child;
+	struct vfull_dev *child;
 
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held() && !lockdep_rtnl_is_held(),
 			 "virt_full: needs rcu_read_lock() or RTNL");
-	hlist_for_each_entry_rcu(child, virt_mac_bucket(port, addr), mnode,
+	hlist_for_each_entry_rcu(child, vfull_mac_bucket(port, addr), mnode,
 				 lockdep_rtnl_is_held())
 		if (ether_addr_equal(child->dev->dev_addr, addr))
 			return child;
@@ -38,8 +38,8 @@ struct virt_dev *virt_mac_lookup_rcu(struct virt_port *port, const u8 *addr)
  * station's access point delivers only its one, and a device with
  * neither a unicast filter nor a receive mode can't be told.
  */
-int virt_mac_fit(const struct net_device *parent,
-		 struct netlink_ext_ack *extack)
+int vfull_mac_fit(const struct net_device *parent,
+		  struct netlink_ext_ack *extack)
 {
 	/* cfg80211's devtype: ieee80211_ptr exists only with CFG80211. */
 	if (parent->dev.type && !strcmp(parent->dev.type->name, "wlan")) {
@@ -57,32 +57,32 @@ int virt_mac_fit(const struct net_device *parent,
 }
 
 /* Is @addr an own-mac child's on @port? */
-bool virt_mac_owned(struct virt_port *port, const u8 *addr)
+bool vfull_mac_owned(struct vfull_port *port, const u8 *addr)
 {
 	ASSERT_RTNL();
-	return virt_mac_lookup_rcu(port, addr);
+	return vfull_mac_lookup_rcu(port, addr);
 }
 
 /* Is @addr the parent's, or an own-mac child's on @parent? */
-bool virt_mac_taken(const struct net_device *parent, const u8 *addr)
+bool vfull_mac_taken(const struct net_device *parent, const u8 *addr)
 {
 	return ether_addr_equal(parent->dev_addr, addr) ||
-	       (virt_is_port(parent) &&
-		virt_mac_owned(virt_port_get_rtnl(parent), addr));
+	       (vfull_is_port(parent) &&
+		vfull_mac_owned(vfull_port_get_rtnl(parent), addr));
 }
 
 /* Once registered, the demux finds an own-mac child by its MAC. */
-void virt_mac_publish(struct virt_dev *child)
+void vfull_mac_publish(struct vfull_dev *child)
 {
 	ASSERT_RTNL();
 	if (!child->own_mac)
 		return;
 	hlist_add_head_rcu(&child->mnode,
-			   virt_mac_bucket(child->port, child->dev->dev_addr));
+			   vfull_mac_bucket(child->port, child->dev->dev_addr));
 	WRITE_ONCE(child->port->own_macs, child->port->own_macs + 1);
 }
 
-void virt_mac_unpublish(struct virt_dev *child)
+void vfull_mac_unpublish(struct vfull_dev *child)
 {
 	ASSERT_RTNL();
 	if (!child->own_mac)
@@ -95,9 +95,9 @@ void virt_mac_unpublish(struct virt_dev *child)
  * After the parent moved to another namespace, which flushed its unicast
  * filter: the own-mac children that are up go back into it.
  */
-void virt_mac_refill(struct virt_port *port)
+void vfull_mac_refill(struct vfull_port *port)
 {
-	struct virt_dev *child;
+	struct vfull_dev *child;
 	unsigned int i;
 
 	ASSERT_RTNL();
@@ -110,12 +110,12 @@ void virt_mac_refill(struct virt_port *port)
 }
 
 /* ndo_open, ndo_stop: the parent's filter holds the MAC while up. */
-int virt_mac_open(struct virt_dev *child)
+int vfull_mac_open(struct vfull_dev *child)
 {
 	return child->own_mac ? dev_uc_add(child->parent, child->dev->dev_addr) : 0;
 }
 
-void virt_mac_stop(struct virt_dev *child)
+void vfull_mac_stop(struct vfull_dev *child)
 {
 	if (child->own_mac)
 		dev_uc_del(child->parent, child->dev->dev_addr);
@@ -125,9 +125,9 @@ void virt_mac_stop(struct virt_dev *child)
  * ndo_set_mac_address: an own-mac child's MAC, changed by the host (the
  * caller's capabilities count). A shared-MAC child has the parent's.
  */
-int virt_mac_set(struct net_device *dev, void *p)
+int vfull_mac_set(struct net_device *dev, void *p)
 {
-	struct virt_dev *child = netdev_priv(dev);
+	struct vfull_dev *child = netdev_priv(dev);
 	const struct sockaddr *sa = p;
 	const u8 *addr = (const u8 *)sa->sa_data;
 	int err;
@@ -135,13 +135,13 @@ int virt_mac_set(struct net_device *dev, void *p)
 	ASSERT_RTNL();
 	if (!child->own_mac)
 		return -EOPNOTSUPP;
-	if (!virt_capable(child->parent))
+	if (!vfull_capable(child->parent))
 		return -EPERM;
 	if (!is_valid_ether_addr(addr))
 		return -EADDRNOTAVAIL;
 	if (ether_addr_equal(addr, dev->dev_addr))
 		return 0;
-	if (virt_mac_taken(child->parent, addr))
+	if (vfull_mac_taken(child->parent, addr))
 		return -EADDRINUSE;
 	if (netif_running(dev)) {
 		err = dev_uc_add(child->parent, addr);
@@ -155,6 +155,6 @@ int virt_mac_set(struct net_device *dev, void *p)
 	hlist_del_init_rcu(&child->mnode);
 	synchronize_net();
 	eth_hw_addr_set(dev, addr);
-	hlist_add_head_rcu(&child->mnode, virt_mac_bucket(child->port, addr));
+	hlist_add_head_rcu(&child->mnode, vfull_mac_bucket(child->port, addr));
 	return 0;
 }

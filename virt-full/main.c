@@ -16,13 +16,13 @@
 
 #include "virt_full.h"
 
-static char *virt_link;
-module_param_named(link, virt_link, charp, 0444);
+static char *vfull_link;
+module_param_named(link, vfull_link, charp, 0444);
 MODULE_PARM_DESC(link,
 		 "Parent Ethernet interface of a child created at load, e.g. eth0 (optional: ip link add ... type virt needs none)");
 
-static char *virt_ifname = "virt";
-module_param_named(ifname, virt_ifname, charp, 0444);
+static char *vfull_ifname = "virt";
+module_param_named(ifname, vfull_ifname, charp, 0444);
 MODULE_PARM_DESC(ifname,
 		 "Name prefix of the child created at load: <ifname>N (default \"virt\", at most 13 characters)");
 
@@ -32,23 +32,23 @@ MODULE_PARM_DESC(mode,
 		 "Mode of the child created at load: normal (answers for its own addresses, the default) or mirror (sees a copy of all the parent's traffic)");
 
 /* insmod virt_full.ko link=eth0: one child in init_net. */
-static int virt_create_at_load(u32 mode)
+static int vfull_create_at_load(u32 mode)
 {
 	struct net_device *parent;
 	char pattern[IFNAMSIZ];
 	int err;
 
-	parent = stacked_find_parent(virt_link, virt_port_handle_frame);
+	parent = stacked_find_parent(vfull_link, vfull_port_handle_frame);
 	if (IS_ERR(parent))
 		return PTR_ERR(parent);
-	snprintf(pattern, sizeof(pattern), "%s%%d", virt_ifname);
-	err = virt_link_create(parent, pattern, mode);
+	snprintf(pattern, sizeof(pattern), "%s%%d", vfull_ifname);
+	err = vfull_link_create(parent, pattern, mode);
 	if (err)
-		pr_err("link=%s: cannot create a child: %d\n", virt_link, err);
+		pr_err("link=%s: cannot create a child: %d\n", vfull_link, err);
 	return err;
 }
 
-static int __init virt_full_init(void)
+static int __init vfull_full_init(void)
 {
 	u32 mode = VIRT_MODE_NORMAL;
 	int err;
@@ -62,21 +62,21 @@ static int __init virt_full_init(void)
 		pr_err("mode=%.32s: not a mode (normal or mirror)\n", virt_mode);
 		return -EINVAL;
 	}
-	err = stacked_check_params(virt_link, virt_ifname, false);
+	err = stacked_check_params(vfull_link, vfull_ifname, false);
 	if (err)
 		return err;
-	err = virt_addr_init();
+	err = vfull_addr_init();
 	if (err)
 		return err;
-	err = virt_port_init();
+	err = vfull_port_init();
 	if (err)
 		goto err_addr;
-	err = rtnl_link_register(&virt_link_ops);
+	err = rtnl_link_register(&vfull_link_ops);
 	if (err)
 		goto err_port;
-	if (virt_link) {
+	if (vfull_link) {
 		rtnl_lock();
-		err = virt_create_at_load(mode);
+		err = vfull_create_at_load(mode);
 		rtnl_unlock();
 		if (err)
 			goto err_link;
@@ -84,24 +84,24 @@ static int __init virt_full_init(void)
 	return 0;
 
 err_link:
-	rtnl_link_unregister(&virt_link_ops);
+	rtnl_link_unregister(&vfull_link_ops);
 err_port:
-	virt_port_exit();
+	vfull_port_exit();
 err_addr:
-	virt_addr_exit();
+	vfull_addr_exit();
 	return err;
 }
 
-static void __exit virt_full_exit(void)
+static void __exit vfull_full_exit(void)
 {
 	/* Deletes every child in every namespace; the ports go with them. */
-	rtnl_link_unregister(&virt_link_ops);
-	virt_port_exit();
-	virt_addr_exit();
+	rtnl_link_unregister(&vfull_link_ops);
+	vfull_port_exit();
+	vfull_addr_exit();
 }
 
-module_init(virt_full_init);
-module_exit(virt_full_exit);
+module_init(vfull_full_init);
+module_exit(vfull_full_exit);
 
 MODULE_DESCRIPTION("Second identities for an Ethernet interface: children that coexist with their parent, each answering for its own addresses");
 MODULE_LICENSE("GPL");

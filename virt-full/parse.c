@@ -12,8 +12,8 @@
 
 #include "virt_full.h"
 
-static enum virt_key virt_key_ipv4(struct sk_buff *skb, unsigned int off,
-				   struct in6_addr *key, struct in6_addr *src)
+static enum vfull_key vfull_key_ipv4(struct sk_buff *skb, unsigned int off,
+				     struct in6_addr *key, struct in6_addr *src)
 {
 	const struct iphdr *iph;
 	unsigned int len;
@@ -35,8 +35,8 @@ static enum virt_key virt_key_ipv4(struct sk_buff *skb, unsigned int off,
 	return VIRT_KEY_DADDR;
 }
 
-static enum virt_key virt_key_arp(struct sk_buff *skb, unsigned int off,
-				  struct in6_addr *key, struct in6_addr *src)
+static enum vfull_key vfull_key_arp(struct sk_buff *skb, unsigned int off,
+				    struct in6_addr *key, struct in6_addr *src)
 {
 	const struct arphdr *arp;
 	__be32 sip, tip;
@@ -57,8 +57,8 @@ static enum virt_key virt_key_arp(struct sk_buff *skb, unsigned int off,
 	return VIRT_KEY_TARGET;
 }
 
-static enum virt_key virt_key_ipv6(struct sk_buff *skb, unsigned int off,
-				   struct in6_addr *key, struct in6_addr *src)
+static enum vfull_key vfull_key_ipv6(struct sk_buff *skb, unsigned int off,
+				     struct in6_addr *key, struct in6_addr *src)
 {
 	const unsigned int nd_off = off + sizeof(struct ipv6hdr);
 	const struct ipv6hdr *ip6h;
@@ -109,8 +109,8 @@ static enum virt_key virt_key_ipv6(struct sk_buff *skb, unsigned int off,
  * ETH_HLEN on transmit), and its source in @src (:: if none). May pull:
  * header pointers taken before the call are stale after it.
  */
-enum virt_key virt_get_key(struct sk_buff *skb, __be16 proto,
-			   unsigned int off, struct in6_addr *key,
+enum vfull_key vfull_get_key(struct sk_buff *skb, __be16 proto,
+			     unsigned int off, struct in6_addr *key,
 			   struct in6_addr *src)
 {
 	BUILD_BUG_ON(sizeof(struct iphdr) > VIRT_KEY_MAX_PULL ||
@@ -119,11 +119,11 @@ enum virt_key virt_get_key(struct sk_buff *skb, __be16 proto,
 		*src = in6addr_any;
 	switch (proto) {
 	case htons(ETH_P_IP):
-		return virt_key_ipv4(skb, off, key, src);
+		return vfull_key_ipv4(skb, off, key, src);
 	case htons(ETH_P_ARP):
-		return virt_key_arp(skb, off, key, src);
+		return vfull_key_arp(skb, off, key, src);
 	case htons(ETH_P_IPV6):
-		return virt_key_ipv6(skb, off, key, src);
+		return vfull_key_ipv6(skb, off, key, src);
 	}
 	return VIRT_KEY_NONE;
 }

@@ -10,14 +10,14 @@
 #include "virt_full.h"
 
 /* Unmerged, so that destroying it at exit reports a leaked port. */
-static struct kmem_cache *virt_port_cache;
+static struct kmem_cache *vfull_port_cache;
 
-static int virt_port_create(struct net_device *parent)
+static int vfull_port_create(struct net_device *parent)
 {
-	struct virt_port *port;
+	struct vfull_port *port;
 	int err;
 
-	port = kmem_cache_zalloc(virt_port_cache, GFP_KERNEL);
+	port = kmem_cache_zalloc(vfull_port_cache, GFP_KERNEL);
 	if (!port)
 		return -ENOMEM;
 	port->dev = parent;
@@ -33,21 +33,21 @@ static int virt_port_create(struct net_device *parent)
 		if (err < 0)
 			goto err_free;
 	}
-	port->stats = netdev_alloc_pcpu_stats(struct virt_port_pcpu_stats);
+	port->stats = netdev_alloc_pcpu_stats(struct vfull_port_pcpu_stats);
 	if (!port->stats) {
 		err = -ENOMEM;
 		goto err_free;
 	}
-	err = virt_wait_port_init(port);
+	err = vfull_wait_port_init(port);
 	if (err)
 		goto err_free;
-	err = virt_addr_port_init(port);
+	err = vfull_addr_port_init(port);
 	if (err)
 		goto err_free;
-	virt_bc_port_init(port);
+	vfull_bc_port_init(port);
 	netdev_hold(parent, &port->dev_tracker, GFP_KERNEL);
 	/* The egress hook comes with the children that need it. */
-	err = netdev_rx_handler_register(parent, virt_port_handle_frame, port);
+	err = netdev_rx_handler_register(parent, vfull_port_handle_frame, port);
 	if (err)
 		goto err_put;
 	pr_debug("%s: port created\n", parent->name);
@@ -55,52 +55,52 @@ static int virt_port_create(struct net_device *parent)
 
 err_put:
 	netdev_put(parent, &port->dev_tracker);
-	virt_addr_port_destroy(port);
+	vfull_addr_port_destroy(port);
 err_free:
-	virt_wait_port_destroy(port);
+	vfull_wait_port_destroy(port);
 	free_percpu(port->stats);
 	ida_destroy(&port->ida);
-	kmem_cache_free(virt_port_cache, port);
+	kmem_cache_free(vfull_port_cache, port);
 	return err;
 }
 
-static void virt_port_destroy(struct virt_port *port)
+static void vfull_port_destroy(struct vfull_port *port)
 {
 	struct net_device *parent = port->dev;
 
-	virt_host_detach(port);
+	vfull_host_detach(port);
 	/* Waits for a grace period: no handler, ours or netfilter's, runs on
 	 * the port after it.
 	 */
 	netdev_rx_handler_unregister(parent);
 	/* The last child is gone too: nothing queues copies any more. */
-	virt_bc_port_destroy(port);
-	virt_addr_port_destroy(port);
-	virt_wait_port_destroy(port);
+	vfull_bc_port_destroy(port);
+	vfull_addr_port_destroy(port);
+	vfull_wait_port_destroy(port);
 	free_percpu(port->stats);
 	ida_destroy(&port->ida);
 	pr_debug("%s: port destroyed\n", parent->name);
 	netdev_put(parent, &port->dev_tracker);
-	kmem_cache_free(virt_port_cache, port);
+	kmem_cache_free(vfull_port_cache, port);
 }
 
-int virt_port_attach(struct virt_dev *child)
+int vfull_port_attach(struct vfull_dev *child)
 {
 	struct net_device *parent = child->parent;
-	struct virt_port *port;
+	struct vfull_port *port;
 	int err, id;
 
 	ASSERT_RTNL();
-	if (!virt_is_port(parent)) {
-		err = virt_port_create(parent);
+	if (!vfull_is_port(parent)) {
+		err = vfull_port_create(parent);
 		if (err)
 			return err;
 	}
-	port = virt_port_get_rtnl(parent);
+	port = vfull_port_get_rtnl(parent);
 	id = ida_alloc_range(&port->ida, 1, U16_MAX - 1, GFP_KERNEL);
 	if (id < 0) {
 		if (!port->count)
-			virt_port_destroy(port);
+			vfull_port_destroy(port);
 		return id;
 	}
 	child->id = id;
@@ -113,39 +113,39 @@ int virt_port_attach(struct virt_dev *child)
 	return 0;
 }
 
-void virt_port_detach(struct virt_dev *child)
+void vfull_port_detach(struct vfull_dev *child)
 {
-	struct virt_port *port = child->port;
+	struct vfull_port *port = child->port;
 
 	ASSERT_RTNL();
 	ida_free(&port->ida, child->id);
 	if (!--port->count)
-		virt_port_destroy(port);
+		vfull_port_destroy(port);
 }
 
 /* Children follow their parent; they go with it when it goes. */
-static int virt_port_event(struct notifier_block *nb, unsigned long event,
-			   void *ptr)
+static int vfull_port_event(struct notifier_block *nb, unsigned long event,
+			    void *ptr)
 {
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
 	struct netdev_notifier_pre_changeaddr_info *pre;
-	struct virt_dev *child, *next;
-	struct virt_port *port;
+	struct vfull_dev *child, *next;
+	struct vfull_port *port;
 	LIST_HEAD(kill);
 
 	/* A child that moved to another namespace may need the hook now,
 	 * or no longer (its first registration, before it is on a list,
-	 * is virt_link_attach()'s).
+	 * is vfull_link_attach()'s).
 	 */
-	if (event == NETDEV_REGISTER && virt_is_child(dev)) {
+	if (event == NETDEV_REGISTER && vfull_is_child(dev)) {
 		child = netdev_priv(dev);
-		if (!list_empty(&child->pnode) && virt_host_sync(child->port))
+		if (!list_empty(&child->pnode) && vfull_host_sync(child->port))
 			netdev_warn(dev, "the host can't reach it locally in this namespace\n");
 		return NOTIFY_DONE;
 	}
-	if (!virt_is_port(dev))
+	if (!vfull_is_port(dev))
 		return NOTIFY_DONE;
-	port = virt_port_get_rtnl(dev);
+	port = vfull_port_get_rtnl(dev);
 
 	switch (event) {
 	case NETDEV_PRE_TYPE_CHANGE:
@@ -157,7 +157,7 @@ static int virt_port_event(struct notifier_block *nb, unsigned long event,
 		 * namespaces, and the egress hook follows the parent.
 		 */
 		if (dev->reg_state != NETREG_UNREGISTERING) {
-			virt_host_detach(port);
+			vfull_host_detach(port);
 			break;
 		}
 		list_for_each_entry_safe(child, next, &port->children, pnode)
@@ -167,14 +167,14 @@ static int virt_port_event(struct notifier_block *nb, unsigned long event,
 		unregister_netdevice_many(&kill);
 		break;
 	case NETDEV_REGISTER:
-		if (virt_host_sync(port))
+		if (vfull_host_sync(port))
 			netdev_warn(dev, "host and children can't talk locally in this namespace\n");
-		virt_mac_refill(port);
+		vfull_mac_refill(port);
 		break;
 	case NETDEV_PRE_CHANGEADDR:
 		/* Two devices with one MAC would take each other's frames. */
 		pre = ptr;
-		if (virt_mac_owned(port, pre->dev_addr))
+		if (vfull_mac_owned(port, pre->dev_addr))
 			return notifier_from_errno(-EADDRINUSE);
 		break;
 	default:
@@ -188,26 +188,26 @@ static int virt_port_event(struct notifier_block *nb, unsigned long event,
 	return NOTIFY_DONE;
 }
 
-static struct notifier_block virt_port_notifier = {
-	.notifier_call = virt_port_event,
+static struct notifier_block vfull_port_notifier = {
+	.notifier_call = vfull_port_event,
 };
 
-int virt_port_init(void)
+int vfull_port_init(void)
 {
 	int err;
 
-	virt_port_cache = KMEM_CACHE(virt_port, VIRT_SLAB_OWN);
-	if (!virt_port_cache)
+	vfull_port_cache = KMEM_CACHE(vfull_port, VIRT_SLAB_OWN);
+	if (!vfull_port_cache)
 		return -ENOMEM;
-	err = register_netdevice_notifier(&virt_port_notifier);
+	err = register_netdevice_notifier(&vfull_port_notifier);
 	if (err)
-		kmem_cache_destroy(virt_port_cache);
+		kmem_cache_destroy(vfull_port_cache);
 	return err;
 }
 
 /* After every child and port is gone (rtnl_link_unregister()). */
-void virt_port_exit(void)
+void vfull_port_exit(void)
 {
-	unregister_netdevice_notifier(&virt_port_notifier);
-	kmem_cache_destroy(virt_port_cache);
+	unregister_netdevice_notifier(&vfull_port_notifier);
+	kmem_cache_destroy(vfull_port_cache);
 }

@@ -16,66 +16,66 @@
 #include "virt_full.h"
 
 static __always_inline struct sk_buff *
-virt_rx_unshare(struct virt_port *port, struct sk_buff **pskb)
+vfull_rx_unshare(struct vfull_port *port, struct sk_buff **pskb)
 {
 	struct sk_buff *skb = skb_share_check(*pskb, GFP_ATOMIC);
 
 	if (unlikely(!skb)) {
-		virt_port_stats_inc(port, VIRT_PORT_DROPPED);
+		vfull_port_stats_inc(port, VIRT_PORT_DROPPED);
 		return NULL;
 	}
 	*pskb = skb;
 	return skb;
 }
 
-static rx_handler_result_t virt_rx_steer(struct virt_port *port,
-					 struct virt_dev *child,
-					 struct sk_buff *skb, enum virt_stat why)
+static rx_handler_result_t vfull_rx_steer(struct vfull_port *port,
+					  struct vfull_dev *child,
+					 struct sk_buff *skb, enum vfull_stat why)
 {
-	virt_rx_cross(skb, child->dev);
+	vfull_rx_cross(skb, child->dev);
 	skb->dev = child->dev;
 	if (why == VIRT_RX_MAC)
 		skb->pkt_type = PACKET_HOST;
-	virt_stats_rx(child, skb->len + ETH_HLEN,
-		      skb->pkt_type == PACKET_MULTICAST, why);
+	vfull_stats_rx(child, skb->len + ETH_HLEN,
+		       skb->pkt_type == PACKET_MULTICAST, why);
 	/* ethtool -S sums these per CPU, not per child. */
-	virt_port_stats_inc(port, VIRT_PORT_STEERED);
+	vfull_port_stats_inc(port, VIRT_PORT_STEERED);
 	return RX_HANDLER_ANOTHER;
 }
 
 static __always_inline rx_handler_result_t
-virt_rx_take(struct virt_port *port, struct virt_dev *child,
-	     struct sk_buff **pskb, enum virt_stat why)
+vfull_rx_take(struct vfull_port *port, struct vfull_dev *child,
+	      struct sk_buff **pskb, enum vfull_stat why)
 {
-	struct sk_buff *skb = virt_rx_unshare(port, pskb);
+	struct sk_buff *skb = vfull_rx_unshare(port, pskb);
 
 	if (!skb)
 		return RX_HANDLER_CONSUMED;
-	return virt_rx_steer(port, child, skb, why);
+	return vfull_rx_steer(port, child, skb, why);
 }
 
-static struct virt_dev *virt_rx_own_mac(struct virt_port *port,
-					struct sk_buff *skb)
+static struct vfull_dev *vfull_rx_own_mac(struct vfull_port *port,
+					  struct sk_buff *skb)
 {
-	struct virt_dev *child;
+	struct vfull_dev *child;
 
 	if (!READ_ONCE(port->own_macs))
 		return NULL;
-	child = virt_mac_lookup_rcu(port, eth_hdr(skb)->h_dest);
-	return child && virt_child_up(child) ? child : NULL;
+	child = vfull_mac_lookup_rcu(port, eth_hdr(skb)->h_dest);
+	return child && vfull_child_up(child) ? child : NULL;
 }
 
 /* Replies to a child's DHCP request or ARP probe carry no address of it. */
-static struct virt_dev *virt_rx_client_reply(struct virt_port *port,
-					     struct sk_buff *skb,
+static struct vfull_dev *vfull_rx_client_reply(struct vfull_port *port,
+					       struct sk_buff *skb,
 					     const struct in6_addr *key)
 {
 	if (skb->pkt_type != PACKET_HOST)
 		return NULL;
 	if (skb->protocol == htons(ETH_P_IP))
-		return virt_wait_dhcp_reply(port, skb, 0);
+		return vfull_wait_dhcp_reply(port, skb, 0);
 	if (skb->protocol == htons(ETH_P_ARP) && !key->s6_addr32[3])
-		virt_wait_probe_reply(port, skb);
+		vfull_wait_probe_reply(port, skb);
 	return NULL;
 }
 
@@ -83,24 +83,24 @@ static struct virt_dev *virt_rx_client_reply(struct virt_port *port,
  * What the parent or a child sent reached the children on its way out
  * (tx.c, host.c): a frame from our MAC is one of those come back.
  */
-static void virt_rx_multicast(struct virt_port *port, struct sk_buff *skb)
+static void vfull_rx_multicast(struct vfull_port *port, struct sk_buff *skb)
 {
 	const struct ethhdr *eth = eth_hdr(skb);
 
 	if (ether_addr_equal(eth->h_source, port->dev->dev_addr) ||
 	    is_link_local_ether_addr(eth->h_dest))
 		return;
-	if (READ_ONCE(port->own_macs) && virt_mac_lookup_rcu(port, eth->h_source))
+	if (READ_ONCE(port->own_macs) && vfull_mac_lookup_rcu(port, eth->h_source))
 		return;
-	virt_bc_enqueue(port, skb, NULL, false);
+	vfull_bc_enqueue(port, skb, NULL, false);
 }
 
 /*
  * The address filter's key, read unchecked: a frame whose slot holds no
  * address is the parent's whatever the rest says, and its stack checks.
  */
-static __always_inline bool virt_rx_daddr_last(const struct sk_buff *skb,
-					       __be32 *last)
+static __always_inline bool vfull_rx_daddr_last(const struct sk_buff *skb,
+						__be32 *last)
 {
 	switch (skb->protocol) {
 	case htons(ETH_P_IP):
@@ -121,8 +121,8 @@ static __always_inline bool virt_rx_daddr_last(const struct sk_buff *skb,
 	return false;
 }
 
-static __always_inline bool virt_rx_daddr(const struct sk_buff *skb,
-					  const struct in6_addr **daddr6)
+static __always_inline bool vfull_rx_daddr(const struct sk_buff *skb,
+					   const struct in6_addr **daddr6)
 {
 	const struct ipv6hdr *ip6h;
 	const struct iphdr *iph;
@@ -150,74 +150,74 @@ static __always_inline bool virt_rx_daddr(const struct sk_buff *skb,
 	return true;
 }
 
-static noinline rx_handler_result_t virt_rx_demux(struct sk_buff **pskb,
-						  struct virt_port *port)
+static noinline rx_handler_result_t vfull_rx_demux(struct sk_buff **pskb,
+						   struct vfull_port *port)
 {
 	struct sk_buff *skb = *pskb;
-	struct virt_dev *child;
+	struct vfull_dev *child;
 	struct in6_addr key;
-	enum virt_key k;
+	enum vfull_key k;
 
 	/* The parent's own multicast, looped back: no Ethernet header. */
 	if (unlikely(skb->pkt_type == PACKET_LOOPBACK))
 		return RX_HANDLER_PASS;
 	if (!list_empty(&port->mirrors))
-		virt_mirror(port, skb, false);
+		vfull_mirror(port, skb, false);
 
 	if (unlikely(skb_vlan_tag_present(skb) || eth_type_vlan(skb->protocol)))
 		goto pass;
 	if (unlikely(skb->pkt_type == PACKET_OTHERHOST)) {
-		child = virt_rx_own_mac(port, skb);
+		child = vfull_rx_own_mac(port, skb);
 		if (child)
-			return virt_rx_take(port, child, pskb, VIRT_RX_MAC);
+			return vfull_rx_take(port, child, pskb, VIRT_RX_MAC);
 		goto pass;
 	}
 
 	/* A tap may share the frame: unshare it before a pull changes it. */
 	if (unlikely(skb_shared(skb)) && skb_is_nonlinear(skb) &&
 	    skb_headlen(skb) < VIRT_KEY_MAX_PULL) {
-		skb = virt_rx_unshare(port, pskb);
+		skb = vfull_rx_unshare(port, pskb);
 		if (!skb)
 			return RX_HANDLER_CONSUMED;
 	}
 
-	k = virt_get_key(skb, skb->protocol, 0, &key, NULL);
+	k = vfull_get_key(skb, skb->protocol, 0, &key, NULL);
 	if (k >= VIRT_KEY_DADDR) {
-		child = virt_addr_lookup_rcu(port, &key);
+		child = vfull_addr_lookup_rcu(port, &key);
 		if (child)
-			return virt_rx_take(port, child, pskb,
+			return vfull_rx_take(port, child, pskb,
 					    k == VIRT_KEY_DADDR ? VIRT_RX_ADDR :
 								  VIRT_RX_ARP_NDP);
-		child = virt_rx_client_reply(port, skb, &key);
+		child = vfull_rx_client_reply(port, skb, &key);
 		if (child)
-			return virt_rx_take(port, child, pskb, VIRT_RX_DHCP);
+			return vfull_rx_take(port, child, pskb, VIRT_RX_DHCP);
 	} else if (unlikely(k == VIRT_KEY_BAD)) {
-		virt_port_stats_inc(port, VIRT_PORT_MALFORMED);
+		vfull_port_stats_inc(port, VIRT_PORT_MALFORMED);
 	}
 	if (skb->pkt_type != PACKET_HOST)
-		virt_rx_multicast(port, skb);
+		vfull_rx_multicast(port, skb);
 pass:
-	virt_port_stats_inc(port, VIRT_PORT_PASSED);
+	vfull_port_stats_inc(port, VIRT_PORT_PASSED);
 	return RX_HANDLER_PASS;
 }
 
 static noinline rx_handler_result_t
-virt_rx_addressed(struct sk_buff **pskb, struct virt_port *port, __be32 last)
+vfull_rx_addressed(struct sk_buff **pskb, struct vfull_port *port, __be32 last)
 {
 	const struct in6_addr *daddr6;
-	struct virt_dev *child;
+	struct vfull_dev *child;
 	struct in6_addr key;
 
-	if (!virt_rx_daddr(*pskb, &daddr6))
-		return virt_rx_demux(pskb, port);
+	if (!vfull_rx_daddr(*pskb, &daddr6))
+		return vfull_rx_demux(pskb, port);
 	if (daddr6)
 		key = *daddr6;
 	else
 		ipv6_addr_set_v4mapped(last, &key);
-	child = virt_addr_lookup_rcu(port, &key);
+	child = vfull_addr_lookup_rcu(port, &key);
 	if (child)
-		return virt_rx_take(port, child, pskb, VIRT_RX_ADDR);
-	virt_port_stats_inc(port, VIRT_PORT_PASSED);
+		return vfull_rx_take(port, child, pskb, VIRT_RX_ADDR);
+	vfull_port_stats_inc(port, VIRT_PORT_PASSED);
 	return RX_HANDLER_PASS;
 }
 
@@ -225,8 +225,8 @@ virt_rx_addressed(struct sk_buff **pskb, struct virt_port *port, __be32 last)
  * Not while a mirror wants every frame, nor, while a child waits for a
  * DHCP reply to an address it doesn't hold yet, for IPv4 UDP.
  */
-static __always_inline bool virt_rx_fast_ok(const struct virt_port *port,
-					    const struct sk_buff *skb)
+static __always_inline bool vfull_rx_fast_ok(const struct vfull_port *port,
+					     const struct sk_buff *skb)
 {
 	unsigned long slow = READ_ONCE(port->rx_slow);
 
@@ -238,21 +238,21 @@ static __always_inline bool virt_rx_fast_ok(const struct virt_port *port,
 	       ((const struct iphdr *)skb->data)->protocol != IPPROTO_UDP;
 }
 
-rx_handler_result_t virt_port_handle_frame(struct sk_buff **pskb)
+rx_handler_result_t vfull_port_handle_frame(struct sk_buff **pskb)
 {
 	struct sk_buff *skb = *pskb;
-	struct virt_port *port = virt_port_get_rcu(skb->dev);
+	struct vfull_port *port = vfull_port_get_rcu(skb->dev);
 	__be32 last;
 
 	/* Fast path: the parent's own unicast IP leaves on the address
 	 * filter, having cost no stack frame and no header check here.
 	 */
 	if (likely(skb->pkt_type == PACKET_HOST &&
-		   virt_rx_daddr_last(skb, &last) && virt_rx_fast_ok(port, skb))) {
-		if (READ_ONCE(port->addr_filter[virt_addr_slot_last(last)]))
-			return virt_rx_addressed(pskb, port, last);
-		virt_port_stats_inc(port, VIRT_PORT_PASSED);
+		   vfull_rx_daddr_last(skb, &last) && vfull_rx_fast_ok(port, skb))) {
+		if (READ_ONCE(port->addr_filter[vfull_addr_slot_last(last)]))
+			return vfull_rx_addressed(pskb, port, last);
+		vfull_port_stats_inc(port, VIRT_PORT_PASSED);
 		return RX_HANDLER_PASS;
 	}
-	return virt_rx_demux(pskb, port);
+	return vfull_rx_demux(pskb, port);
 }

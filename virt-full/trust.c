@@ -13,13 +13,13 @@
 
 #include "virt_full.h"
 
-struct virt_allow {
+struct vfull_allow {
 	struct rcu_head rcu;
 	unsigned int n;
 	struct virt_allow_prefix p[];
 };
 
-static bool virt_dev_holds_rcu(struct net_device *dev, const struct in6_addr *ip)
+static bool vfull_dev_holds_rcu(struct net_device *dev, const struct in6_addr *ip)
 {
 	const struct in_ifaddr *ifa;
 	struct in_device *in_dev;
@@ -36,17 +36,17 @@ static bool virt_dev_holds_rcu(struct net_device *dev, const struct in6_addr *ip
 	return false;
 }
 
-static bool virt_is_child_of(struct net_device *dev, const struct virt_port *port)
+static bool vfull_is_child_of(struct net_device *dev, const struct vfull_port *port)
 {
-	return virt_is_child(dev) &&
-	       ((struct virt_dev *)netdev_priv(dev))->port == port;
+	return vfull_is_child(dev) &&
+	       ((struct vfull_dev *)netdev_priv(dev))->port == port;
 }
 
 /*
  * Does the host hold @ip: a device of the parent's namespace other than
  * @port's own children (another port's are the host's too)?
  */
-bool virt_host_holds(const struct virt_port *port, const struct in6_addr *ip)
+bool vfull_host_holds(const struct vfull_port *port, const struct in6_addr *ip)
 {
 	struct net *net = dev_net(port->dev);
 	struct net_device *dev;
@@ -58,7 +58,7 @@ bool virt_host_holds(const struct virt_port *port, const struct in6_addr *ip)
 		return false;
 	rcu_read_lock();
 	for_each_netdev_rcu(net, dev) {
-		if (!virt_is_child_of(dev, port) && virt_dev_holds_rcu(dev, ip)) {
+		if (!vfull_is_child_of(dev, port) && vfull_dev_holds_rcu(dev, ip)) {
 			held = true;
 			break;
 		}
@@ -67,8 +67,8 @@ bool virt_host_holds(const struct virt_port *port, const struct in6_addr *ip)
 	return held;
 }
 
-static bool virt_link_local_given(struct virt_dev *child,
-				  const struct in6_addr *ip)
+static bool vfull_link_local_given(struct vfull_dev *child,
+				   const struct in6_addr *ip)
 {
 	u8 eui[8];
 
@@ -84,14 +84,14 @@ static bool virt_link_local_given(struct virt_dev *child,
  * and the kernel's own link-local say (grants aside). The list is
  * replaced under RTNL and addrs_lock both: either keeps it.
  */
-bool virt_allow_permits(struct virt_dev *child, const struct in6_addr *ip,
-			bool *trusted)
+bool vfull_allow_permits(struct vfull_dev *child, const struct in6_addr *ip,
+			 bool *trusted)
 {
-	const struct virt_allow *al;
+	const struct vfull_allow *al;
 	bool inside = false;
 	unsigned int i;
 
-	if (virt_link_local_given(child, ip)) {
+	if (vfull_link_local_given(child, ip)) {
 		*trusted = true;
 		return true;
 	}
@@ -104,12 +104,12 @@ bool virt_allow_permits(struct virt_dev *child, const struct in6_addr *ip,
 	return inside || !al;
 }
 
-struct virt_allow *virt_allow_parse(const struct nlattr *nest,
-				    struct netlink_ext_ack *extack)
+struct vfull_allow *vfull_allow_parse(const struct nlattr *nest,
+				      struct netlink_ext_ack *extack)
 {
 	const struct virt_allow_prefix *p;
 	const struct nlattr *attr;
-	struct virt_allow *al;
+	struct vfull_allow *al;
 	unsigned int n = 0;
 	int rem;
 
@@ -141,10 +141,10 @@ struct virt_allow *virt_allow_parse(const struct nlattr *nest,
  * Under addrs_lock too: an address being added is checked against the old
  * list or the new, never against the old and inserted after the resync.
  */
-void virt_allow_set(struct virt_dev *child, struct virt_allow *al)
+void vfull_allow_set(struct vfull_dev *child, struct vfull_allow *al)
 {
-	struct virt_port *port = child->port;
-	struct virt_allow *old;
+	struct vfull_port *port = child->port;
+	struct vfull_allow *old;
 
 	ASSERT_RTNL();
 	spin_lock_bh(&port->addrs_lock);
@@ -159,15 +159,15 @@ void virt_allow_set(struct virt_dev *child, struct virt_allow *al)
  * (the core frees the device without its destructor where registration
  * failed early): whichever comes first.
  */
-void virt_allow_free(struct virt_dev *child)
+void vfull_allow_free(struct vfull_dev *child)
 {
 	kfree(rcu_access_pointer(child->allow));
 	RCU_INIT_POINTER(child->allow, NULL);
 }
 
-int virt_allow_fill(struct sk_buff *skb, struct virt_dev *child)
+int vfull_allow_fill(struct sk_buff *skb, struct vfull_dev *child)
 {
-	const struct virt_allow *al;
+	const struct vfull_allow *al;
 	struct nlattr *nest;
 	unsigned int i;
 	int err = 0;
@@ -192,7 +192,7 @@ int virt_allow_fill(struct sk_buff *skb, struct virt_dev *child)
 	return err;
 }
 
-size_t virt_allow_size(void)
+size_t vfull_allow_size(void)
 {
 	return nla_total_size(0) + VIRT_ALLOW_MAX_PREFIXES *
 	       nla_total_size(sizeof(struct virt_allow_prefix));
@@ -206,9 +206,9 @@ size_t virt_allow_size(void)
  * temporary and regenerated addresses) runs with full capabilities, on
  * no one's behalf.
  */
-void virt_grant_set(struct virt_dev *child, const struct in6_addr *ip)
+void vfull_grant_set(struct vfull_dev *child, const struct in6_addr *ip)
 {
-	struct virt_port *port = child->port;
+	struct vfull_port *port = child->port;
 
 	bool granted;
 
@@ -226,7 +226,7 @@ void virt_grant_set(struct virt_dev *child, const struct in6_addr *ip)
  * uses the grant up: one the request did not add (the peer of an IPv4
  * peer address, which the validator sees) is no one's.
  */
-bool virt_grant_take(struct virt_dev *child, const struct in6_addr *ip)
+bool vfull_grant_take(struct vfull_dev *child, const struct in6_addr *ip)
 {
 	bool granted = child->granted && ipv6_addr_equal(&child->grant, ip);
 

@@ -15,36 +15,36 @@
 
 #include "virt_full.h"
 
-static netdev_tx_t virt_tx_drop(struct virt_dev *child, struct sk_buff *skb,
-				enum virt_stat why)
+static netdev_tx_t vfull_tx_drop(struct vfull_dev *child, struct sk_buff *skb,
+				 enum vfull_stat why)
 {
-	virt_stats_inc(child, why);
+	vfull_stats_inc(child, why);
 	kfree_skb(skb);
 	return NETDEV_TX_OK;
 }
 
-static netdev_tx_t virt_tx_wire(struct virt_dev *child, struct sk_buff *skb)
+static netdev_tx_t vfull_tx_wire(struct vfull_dev *child, struct sk_buff *skb)
 {
 	unsigned int len = skb->len;	/* the skb is gone after the call */
-	const struct virt_port *prev;
+	const struct vfull_port *prev;
 	int ret;
 
 	if (!net_eq(dev_net(child->dev), dev_net(child->parent)))
 		skb_scrub_packet(skb, true);
 	skb->dev = child->parent;
-	prev = __this_cpu_read(virt_xmit_port);
-	__this_cpu_write(virt_xmit_port, child->port);
+	prev = __this_cpu_read(vfull_xmit_port);
+	__this_cpu_write(vfull_xmit_port, child->port);
 	ret = dev_queue_xmit(skb);
-	__this_cpu_write(virt_xmit_port, prev);
+	__this_cpu_write(vfull_xmit_port, prev);
 	/* net_xmit_eval() is a macro that evaluates its argument twice. */
 	if (likely(net_xmit_eval(ret) == NET_XMIT_SUCCESS))
-		virt_stats_tx(child, len, VIRT_TX_WIRE);
+		vfull_stats_tx(child, len, VIRT_TX_WIRE);
 	else
-		virt_stats_inc(child, VIRT_DROP_TX);
+		vfull_stats_inc(child, VIRT_DROP_TX);
 	return NETDEV_TX_OK;
 }
 
-static bool virt_addr_unspecified(const struct in6_addr *ip)
+static bool vfull_addr_unspecified(const struct in6_addr *ip)
 {
 	return ipv6_addr_any(ip) ||
 	       (ipv6_addr_v4mapped(ip) && !ip->s6_addr32[3]);
@@ -54,7 +54,7 @@ static bool virt_addr_unspecified(const struct in6_addr *ip)
  * The ICMPv6 type after any extension headers, at *@off: -1 if none (a
  * fragment too: receivers drop fragmented NDP), -2 if unreadable.
  */
-static int virt_tx_icmp6_type(struct sk_buff *skb, int *off)
+static int vfull_tx_icmp6_type(struct sk_buff *skb, int *off)
 {
 	u8 nexthdr = ((const struct ipv6hdr *)(skb->data + ETH_HLEN))->nexthdr;
 	__be16 frag_off;
@@ -68,14 +68,14 @@ static int virt_tx_icmp6_type(struct sk_buff *skb, int *off)
 	return ((const struct icmp6hdr *)(skb->data + *off))->icmp6_type;
 }
 
-static const struct in6_addr *virt_tx_na_target(struct sk_buff *skb, int off)
+static const struct in6_addr *vfull_tx_na_target(struct sk_buff *skb, int off)
 {
 	if (!pskb_may_pull(skb, off + sizeof(struct nd_msg)))
 		return NULL;
 	return &((const struct nd_msg *)(skb->data + off))->target;
 }
 
-static bool virt_tx_icmp_redirect(struct sk_buff *skb)
+static bool vfull_tx_icmp_redirect(struct sk_buff *skb)
 {
 	const struct iphdr *iph = (const struct iphdr *)(skb->data + ETH_HLEN);
 	unsigned int off = ETH_HLEN + iph->ihl * 4;
@@ -92,32 +92,32 @@ static bool virt_tx_icmp_redirect(struct sk_buff *skb)
  * target: only trusted ones, or none (DHCP, probes). Nothing that moves
  * its routes, no DAD (the host could take it for a conflict), no VLAN.
  */
-static bool virt_tx_to_host_ok(struct virt_dev *child, struct sk_buff *skb)
+static bool vfull_tx_to_host_ok(struct vfull_dev *child, struct sk_buff *skb)
 {
 	__be16 proto = eth_hdr(skb)->h_proto;
 	const struct in6_addr *target;
 	struct in6_addr key, src;
 	int type, off;
 
-	virt_assert_rcu();
+	vfull_assert_rcu();
 	if (skb_vlan_tag_present(skb) || eth_type_vlan(proto) ||
-	    virt_get_key(skb, proto, ETH_HLEN, &key, &src) == VIRT_KEY_BAD)
+	    vfull_get_key(skb, proto, ETH_HLEN, &key, &src) == VIRT_KEY_BAD)
 		return false;
-	if (!virt_addr_unspecified(&src) && !virt_holds_rcu(child, &src, true))
+	if (!vfull_addr_unspecified(&src) && !vfull_holds_rcu(child, &src, true))
 		return false;
 	if (proto == htons(ETH_P_IP))
-		return !virt_tx_icmp_redirect(skb);
+		return !vfull_tx_icmp_redirect(skb);
 	if (proto != htons(ETH_P_IPV6))
 		return true;
-	type = virt_tx_icmp6_type(skb, &off);
+	type = vfull_tx_icmp6_type(skb, &off);
 	switch (type) {
 	case -1:
 		return true;
 	case NDISC_NEIGHBOUR_SOLICITATION:
-		return !virt_addr_unspecified(&src);
+		return !vfull_addr_unspecified(&src);
 	case NDISC_NEIGHBOUR_ADVERTISEMENT:
-		target = virt_tx_na_target(skb, off);
-		return target && virt_holds_rcu(child, target, true);
+		target = vfull_tx_na_target(skb, off);
+		return target && vfull_holds_rcu(child, target, true);
 	case NDISC_ROUTER_ADVERTISEMENT:
 	case NDISC_REDIRECT:
 		return false;
@@ -126,63 +126,63 @@ static bool virt_tx_to_host_ok(struct virt_dev *child, struct sk_buff *skb)
 }
 
 /* A sibling in the parent's namespace shares the host's stack. */
-static bool virt_tx_to_stack_ok(struct virt_dev *child, struct virt_dev *dest,
-				struct sk_buff *skb)
+static bool vfull_tx_to_stack_ok(struct vfull_dev *child, struct vfull_dev *dest,
+				 struct sk_buff *skb)
 {
 	if (dest && !net_eq(dev_net(dest->dev), dev_net(child->parent)))
 		return true;
-	return virt_tx_to_host_ok(child, skb);
+	return vfull_tx_to_host_ok(child, skb);
 }
 
-static netdev_tx_t virt_tx_local(struct virt_dev *child, struct sk_buff *skb)
+static netdev_tx_t vfull_tx_local(struct vfull_dev *child, struct sk_buff *skb)
 {
 	__be16 proto = eth_hdr(skb)->h_proto;
 	unsigned int len = skb->len;
 	struct net_device *to;
-	struct virt_dev *dest = NULL;
+	struct vfull_dev *dest = NULL;
 	struct in6_addr key;
 
 	rcu_read_lock();
-	if (virt_get_key(skb, proto, ETH_HLEN, &key, NULL) >= VIRT_KEY_DADDR)
-		dest = virt_addr_lookup_rcu(child->port, &key);
+	if (vfull_get_key(skb, proto, ETH_HLEN, &key, NULL) >= VIRT_KEY_DADDR)
+		dest = vfull_addr_lookup_rcu(child->port, &key);
 	to = dest ? dest->dev : child->parent;
-	if (!virt_tx_to_stack_ok(child, dest, skb)) {
+	if (!vfull_tx_to_stack_ok(child, dest, skb)) {
 		rcu_read_unlock();
-		return virt_tx_drop(child, skb, VIRT_DROP_CLAIM);
+		return vfull_tx_drop(child, skb, VIRT_DROP_CLAIM);
 	}
 	if (dev_forward_skb(to, skb) == NET_RX_SUCCESS) {
-		virt_stats_tx(child, len, VIRT_TX_LOCAL);
+		vfull_stats_tx(child, len, VIRT_TX_LOCAL);
 		if (dest)
-			virt_stats_rx(dest, len, false, VIRT_RX_LOCAL);
+			vfull_stats_rx(dest, len, false, VIRT_RX_LOCAL);
 		else
-			virt_port_stats_inc(child->port, VIRT_PORT_FROM_CHILDREN);
+			vfull_port_stats_inc(child->port, VIRT_PORT_FROM_CHILDREN);
 	} else {
-		virt_stats_inc(child, VIRT_DROP_TX);
+		vfull_stats_inc(child, VIRT_DROP_TX);
 	}
 	rcu_read_unlock();
 	return NETDEV_TX_OK;
 }
 
-static netdev_tx_t virt_tx_own_mac(struct virt_dev *child, struct sk_buff *skb)
+static netdev_tx_t vfull_tx_own_mac(struct vfull_dev *child, struct sk_buff *skb)
 {
 	unsigned int len = skb->len;
-	struct virt_dev *dest;
+	struct vfull_dev *dest;
 
 	rcu_read_lock();
-	dest = virt_mac_lookup_rcu(child->port, eth_hdr(skb)->h_dest);
+	dest = vfull_mac_lookup_rcu(child->port, eth_hdr(skb)->h_dest);
 	if (!dest || dest == child) {
 		rcu_read_unlock();
-		return virt_tx_wire(child, skb);
+		return vfull_tx_wire(child, skb);
 	}
-	if (!virt_tx_to_stack_ok(child, dest, skb)) {
+	if (!vfull_tx_to_stack_ok(child, dest, skb)) {
 		rcu_read_unlock();
-		return virt_tx_drop(child, skb, VIRT_DROP_CLAIM);
+		return vfull_tx_drop(child, skb, VIRT_DROP_CLAIM);
 	}
 	if (dev_forward_skb(dest->dev, skb) == NET_RX_SUCCESS) {
-		virt_stats_tx(child, len, VIRT_TX_LOCAL);
-		virt_stats_rx(dest, len, false, VIRT_RX_LOCAL);
+		vfull_stats_tx(child, len, VIRT_TX_LOCAL);
+		vfull_stats_rx(dest, len, false, VIRT_RX_LOCAL);
 	} else {
-		virt_stats_inc(child, VIRT_DROP_TX);
+		vfull_stats_inc(child, VIRT_DROP_TX);
 	}
 	rcu_read_unlock();
 	return NETDEV_TX_OK;
@@ -193,7 +193,7 @@ static netdev_tx_t virt_tx_own_mac(struct virt_dev *child, struct sk_buff *skb)
  * (spoofchk off), which the parent's handler would copy to every child
  * again: it knows the children's by our MAC.
  */
-static void virt_tx_to_parent(struct virt_dev *child, struct sk_buff *skb)
+static void vfull_tx_to_parent(struct vfull_dev *child, struct sk_buff *skb)
 {
 	__be16 proto = eth_hdr(skb)->h_proto;
 	struct sk_buff *nskb;
@@ -201,23 +201,23 @@ static void virt_tx_to_parent(struct virt_dev *child, struct sk_buff *skb)
 
 	if (!ether_addr_equal(eth_hdr(skb)->h_source, child->dev->dev_addr))
 		return;
-	if (!virt_tx_to_host_ok(child, skb)) {
-		virt_stats_inc(child, VIRT_DROP_CLAIM);
+	if (!vfull_tx_to_host_ok(child, skb)) {
+		vfull_stats_inc(child, VIRT_DROP_CLAIM);
 		return;
 	}
-	if (virt_get_key(skb, proto, ETH_HLEN, &key, NULL) == VIRT_KEY_TARGET &&
-	    rhashtable_lookup(&child->port->addrs, &key, virt_addr_params))
+	if (vfull_get_key(skb, proto, ETH_HLEN, &key, NULL) == VIRT_KEY_TARGET &&
+	    rhashtable_lookup(&child->port->addrs, &key, vfull_addr_params))
 		return;
 	nskb = skb_clone(skb, GFP_ATOMIC);
 	if (nskb && dev_forward_skb(child->parent, nskb) == NET_RX_SUCCESS)
-		virt_port_stats_inc(child->port, VIRT_PORT_FROM_CHILDREN);
+		vfull_port_stats_inc(child->port, VIRT_PORT_FROM_CHILDREN);
 }
 
 /*
  * spoofchk: from the child's MAC, untagged, from an address it holds or
  * none (DHCP, ARP probes and DAD); NA only for an address it holds.
  */
-static bool virt_tx_spoofed(struct virt_dev *child, struct sk_buff *skb)
+static bool vfull_tx_spoofed(struct vfull_dev *child, struct sk_buff *skb)
 {
 	const u8 *mac = child->dev->dev_addr;
 	__be16 proto = eth_hdr(skb)->h_proto;
@@ -225,60 +225,60 @@ static bool virt_tx_spoofed(struct virt_dev *child, struct sk_buff *skb)
 	struct in6_addr key, src;
 	int type, off;
 
-	virt_assert_rcu();
+	vfull_assert_rcu();
 	if (!ether_addr_equal(eth_hdr(skb)->h_source, mac) ||
 	    skb_vlan_tag_present(skb) || eth_type_vlan(proto))
 		return true;
-	if (virt_get_key(skb, proto, ETH_HLEN, &key, &src) == VIRT_KEY_BAD)
+	if (vfull_get_key(skb, proto, ETH_HLEN, &key, &src) == VIRT_KEY_BAD)
 		return true;
-	if (!virt_addr_unspecified(&src) && !virt_holds_rcu(child, &src, false))
+	if (!vfull_addr_unspecified(&src) && !vfull_holds_rcu(child, &src, false))
 		return true;
 	switch (proto) {
 	case htons(ETH_P_ARP):
-		/* virt_get_key() pulled the whole packet. */
+		/* vfull_get_key() pulled the whole packet. */
 		return !ether_addr_equal(skb->data + ETH_HLEN +
 					 sizeof(struct arphdr), mac);
 	case htons(ETH_P_IPV6):
-		type = virt_tx_icmp6_type(skb, &off);
+		type = vfull_tx_icmp6_type(skb, &off);
 		if (type != NDISC_NEIGHBOUR_ADVERTISEMENT)
 			return type == -2;
-		target = virt_tx_na_target(skb, off);
-		return !target || !virt_holds_rcu(child, target, false);
+		target = vfull_tx_na_target(skb, off);
+		return !target || !vfull_holds_rcu(child, target, false);
 	}
 	return false;
 }
 
-netdev_tx_t virt_start_xmit(struct sk_buff *skb, struct net_device *dev)
+netdev_tx_t vfull_start_xmit(struct sk_buff *skb, struct net_device *dev)
 {
-	struct virt_dev *child = netdev_priv(dev);
+	struct vfull_dev *child = netdev_priv(dev);
 	const struct ethhdr *eth;
 
-	if (unlikely(virt_is_mirror(child) && !READ_ONCE(child->forward)))
-		return virt_tx_drop(child, skb, VIRT_DROP_MIRROR_TX);
+	if (unlikely(vfull_is_mirror(child) && !READ_ONCE(child->forward)))
+		return vfull_tx_drop(child, skb, VIRT_DROP_MIRROR_TX);
 	if (unlikely(!pskb_may_pull(skb, ETH_HLEN)))
-		return virt_tx_drop(child, skb, VIRT_DROP_MALFORMED);
+		return vfull_tx_drop(child, skb, VIRT_DROP_MALFORMED);
 	skb_reset_mac_header(skb);
 	if (unlikely(READ_ONCE(child->spoofchk))) {
 		bool spoofed;
 
 		rcu_read_lock();
-		spoofed = virt_tx_spoofed(child, skb);
+		spoofed = vfull_tx_spoofed(child, skb);
 		rcu_read_unlock();
 		if (spoofed)
-			return virt_tx_drop(child, skb, VIRT_DROP_SPOOF);
+			return vfull_tx_drop(child, skb, VIRT_DROP_SPOOF);
 	}
 	eth = eth_hdr(skb);
 
 	if (is_multicast_ether_addr(eth->h_dest)) {
 		rcu_read_lock();
-		virt_wait_child_sent(child, skb);
-		virt_bc_enqueue(child->port, skb, child, true);
-		virt_tx_to_parent(child, skb);
+		vfull_wait_child_sent(child, skb);
+		vfull_bc_enqueue(child->port, skb, child, true);
+		vfull_tx_to_parent(child, skb);
 		rcu_read_unlock();
 	} else if (ether_addr_equal(eth->h_dest, child->parent->dev_addr)) {
-		return virt_tx_local(child, skb);
+		return vfull_tx_local(child, skb);
 	} else if (READ_ONCE(child->port->own_macs)) {
-		return virt_tx_own_mac(child, skb);
+		return vfull_tx_own_mac(child, skb);
 	}
-	return virt_tx_wire(child, skb);
+	return vfull_tx_wire(child, skb);
 }

@@ -4,7 +4,7 @@
  *
  * A port is the per-parent state, reached through the parent's
  * rx_handler_data, alive from the parent's first child to its last. Each
- * child (struct virt_dev) answers for the addresses its stack holds, which
+ * child (struct vfull_dev) answers for the addresses its stack holds, which
  * sit in the port's address table. RTNL serialises control, and the data
  * path reads under RCU; the address table has a lock of its own because
  * IPv6 reports addresses from atomic context, without RTNL. Accessors
@@ -29,9 +29,9 @@
 #define VIRT_KIND "virt"
 
 /* The data path's context, checked by a lockdep kernel (PROVE_RCU). */
-#define virt_assert_rcu() \
+#define vfull_assert_rcu() \
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "virt_full: needs rcu_read_lock()")
-#define virt_assert_bh() \
+#define vfull_assert_bh() \
 	RCU_LOCKDEP_WARN(!rcu_read_lock_bh_held(), "virt_full: needs BHs off")
 
 /* The address filter: a frame whose slot counts none needs no hashing. */
@@ -51,7 +51,7 @@
  * Per-CPU counters of a child, in the order ethtool -S lists them (the
  * names are in link.c). Where the first five don't say why, the others do.
  */
-enum virt_stat {
+enum vfull_stat {
 	VIRT_RX_PACKETS,
 	VIRT_RX_BYTES,
 	VIRT_RX_MULTICAST,
@@ -96,7 +96,7 @@ enum virt_stat {
 	VIRT_STATS_N
 };
 
-struct virt_pcpu_stats {
+struct vfull_pcpu_stats {
 	u64_stats_t cnt[VIRT_STATS_N];
 	struct u64_stats_sync syncp;
 };
@@ -107,7 +107,7 @@ struct virt_pcpu_stats {
  * what the parent received from the wire, and what the children gave the
  * parent's stack (counted again, at the giving, in the last one).
  */
-enum virt_port_stat {
+enum vfull_port_stat {
 	VIRT_PORT_STEERED,	/* handed whole to a child (and counted in
 				 * its rx_addr or rx_arp_ndp); a deleted
 				 * child's stay counted here
@@ -128,7 +128,7 @@ enum virt_port_stat {
 	VIRT_PORT_STATS_N
 };
 
-struct virt_port_pcpu_stats {
+struct vfull_port_pcpu_stats {
 	u64_stats_t cnt[VIRT_PORT_STATS_N];
 	struct u64_stats_sync syncp;
 };
@@ -139,9 +139,9 @@ enum {
 	VIRT_SLOW_DHCP,		/* a child waits for a DHCP reply */
 };
 
-struct virt_wait;
+struct vfull_wait;
 
-struct virt_port {
+struct vfull_port {
 	struct net_device *dev;		/* the parent */
 	/* Read first by every frame: no bit set allows the fast path. */
 	unsigned long rx_slow;
@@ -160,9 +160,9 @@ struct virt_port {
 	 * NULL where a slot counts more, none, or one left by a removal
 	 * (the table finds those). Most lookups need no hashing then.
 	 */
-	struct virt_addr __rcu *addr_sole[VIRT_ADDR_FILTER_SIZE];
+	struct vfull_addr __rcu *addr_sole[VIRT_ADDR_FILTER_SIZE];
 	struct ida ida;			/* children's id (and dev_id) */
-	struct virt_port_pcpu_stats __percpu *stats;
+	struct vfull_port_pcpu_stats __percpu *stats;
 	struct nf_hook_ops egress;	/* the parent's output (host.c) */
 	bool egress_on;
 	struct sk_buff_head bc_queue;	/* frames waiting for copies (bcast.c) */
@@ -177,7 +177,7 @@ struct virt_port {
 	/* The union of the running children's mc_filter (bcast.c). */
 	DECLARE_BITMAP(mc_filter, VIRT_MC_FILTER_SIZE);
 	spinlock_t wait_lock;		/* the children's waits (clients.c) */
-	struct virt_wait *waits;
+	struct vfull_wait *waits;
 	u32 wait_seed;
 	/* When the last of them ends, read locklessly. */
 	unsigned long dhcp_until;
@@ -187,10 +187,10 @@ struct virt_port {
 	struct hlist_head macs[BIT(VIRT_MAC_HASH_BITS)];
 };
 
-struct virt_dev {
+struct vfull_dev {
 	struct net_device *parent;	/* first: stacked_parent() */
 	struct net_device *dev;
-	struct virt_port *port;
+	struct vfull_port *port;
 	struct list_head pnode;		/* in port->children or ->mirrors */
 	u32 mode;			/* enum virt_mode, fixed at creation */
 	bool own_mac;			/* a MAC not the parent's; fixed too */
@@ -202,27 +202,27 @@ struct virt_dev {
 	bool mirror_tx;			/* a mirror sees the parent's output */
 	bool forward;			/* a mirror's own frames go out */
 	bool spoofchk;			/* sends only from what it holds */
-	struct virt_allow __rcu *allow;	/* what it may hold (trust.c) */
-	struct list_head addrs;		/* struct virt_addr */
+	struct vfull_allow __rcu *allow;	/* what it may hold (trust.c) */
+	struct list_head addrs;		/* struct vfull_addr */
 	/* The address the last validated request added, if the caller had
 	 * the host's authority (trust.c).
 	 */
 	struct in6_addr grant;
 	bool granted;
-	struct virt_pcpu_stats __percpu *stats;
+	struct vfull_pcpu_stats __percpu *stats;
 	DECLARE_BITMAP(mc_filter, VIRT_MC_FILTER_SIZE);
 	/* Its entries in port->waits, by kind. */
 	u8 waiting[VIRT_WAIT_KINDS];
 };
 
-static_assert(offsetof(struct virt_dev, parent) == 0);
+static_assert(offsetof(struct vfull_dev, parent) == 0);
 
 /* One address of a child: IPv4 addresses are stored v4-mapped. */
-struct virt_addr {
+struct vfull_addr {
 	struct in6_addr ip;		/* the table's key */
 	struct rhash_head node;		/* in port->addrs */
 	struct list_head anode;		/* in child->addrs */
-	struct virt_dev *child;
+	struct vfull_dev *child;
 	bool granted;			/* added with the host's authority */
 	bool trusted;			/* the host believes the child about it:
 					 * granted, in the allow-list or the
@@ -232,7 +232,7 @@ struct virt_addr {
 };
 
 /* What a frame is steered by (rx.c, tx.c). */
-enum virt_key {
+enum vfull_key {
 	VIRT_KEY_NONE,		/* not IPv4/ARP/IPv6, or IPv6 multicast */
 	VIRT_KEY_BAD,		/* a header that lies about itself */
 	VIRT_KEY_DADDR,		/* unicast IP destination */
@@ -241,57 +241,57 @@ enum virt_key {
 
 /* parse.c APIs: */
 
-/* The most virt_get_key() pulls past the L3 header's start: IPv6 and NDP. */
+/* The most vfull_get_key() pulls past the L3 header's start: IPv6 and NDP. */
 #define VIRT_KEY_MAX_PULL (sizeof(struct ipv6hdr) + sizeof(struct nd_msg))
 
-enum virt_key virt_get_key(struct sk_buff *skb, __be16 proto,
-			   unsigned int off, struct in6_addr *key,
+enum vfull_key vfull_get_key(struct sk_buff *skb, __be16 proto,
+			     unsigned int off, struct in6_addr *key,
 			   struct in6_addr *src);
 
 /* rx.c APIs: */
-rx_handler_result_t virt_port_handle_frame(struct sk_buff **pskb);
+rx_handler_result_t vfull_port_handle_frame(struct sk_buff **pskb);
 
 /* port.c APIs: */
 
-static inline bool virt_is_port(const struct net_device *dev)
+static inline bool vfull_is_port(const struct net_device *dev)
 {
-	return rcu_access_pointer(dev->rx_handler) == virt_port_handle_frame;
+	return rcu_access_pointer(dev->rx_handler) == vfull_port_handle_frame;
 }
 
-static inline struct virt_port *virt_port_get_rcu(const struct net_device *dev)
+static inline struct vfull_port *vfull_port_get_rcu(const struct net_device *dev)
 {
 	return rcu_dereference(dev->rx_handler_data);
 }
 
-static inline struct virt_port *virt_port_get_rtnl(const struct net_device *dev)
+static inline struct vfull_port *vfull_port_get_rtnl(const struct net_device *dev)
 {
 	return rtnl_dereference(dev->rx_handler_data);
 }
 
-int virt_port_attach(struct virt_dev *child);
-void virt_port_detach(struct virt_dev *child);
-int virt_port_init(void);
-void virt_port_exit(void);
+int vfull_port_attach(struct vfull_dev *child);
+void vfull_port_detach(struct vfull_dev *child);
+int vfull_port_init(void);
+void vfull_port_exit(void);
 
 /* link.c APIs: */
-extern struct rtnl_link_ops virt_link_ops;
-int virt_link_create(struct net_device *parent, const char *pattern, u32 mode);
+extern struct rtnl_link_ops vfull_link_ops;
+int vfull_link_create(struct net_device *parent, const char *pattern, u32 mode);
 
-static inline bool virt_is_child(const struct net_device *dev)
+static inline bool vfull_is_child(const struct net_device *dev)
 {
-	return dev->rtnl_link_ops == &virt_link_ops;
+	return dev->rtnl_link_ops == &vfull_link_ops;
 }
 
 /*
  * Every frame a child receives or sends is counted with its reason, per
  * CPU: a writer with BHs on could be interrupted by another on its CPU.
  */
-static inline void virt_stats_rx(struct virt_dev *child, unsigned int len,
-				 bool multicast, enum virt_stat why)
+static inline void vfull_stats_rx(struct vfull_dev *child, unsigned int len,
+				  bool multicast, enum vfull_stat why)
 {
-	struct virt_pcpu_stats *s = this_cpu_ptr(child->stats);
+	struct vfull_pcpu_stats *s = this_cpu_ptr(child->stats);
 
-	virt_assert_bh();
+	vfull_assert_bh();
 	u64_stats_update_begin(&s->syncp);
 	u64_stats_inc(&s->cnt[VIRT_RX_PACKETS]);
 	u64_stats_add(&s->cnt[VIRT_RX_BYTES], len);
@@ -301,12 +301,12 @@ static inline void virt_stats_rx(struct virt_dev *child, unsigned int len,
 	u64_stats_update_end(&s->syncp);
 }
 
-static inline void virt_stats_tx(struct virt_dev *child, unsigned int len,
-				 enum virt_stat why)
+static inline void vfull_stats_tx(struct vfull_dev *child, unsigned int len,
+				  enum vfull_stat why)
 {
-	struct virt_pcpu_stats *s = this_cpu_ptr(child->stats);
+	struct vfull_pcpu_stats *s = this_cpu_ptr(child->stats);
 
-	virt_assert_bh();
+	vfull_assert_bh();
 	u64_stats_update_begin(&s->syncp);
 	u64_stats_inc(&s->cnt[VIRT_TX_PACKETS]);
 	u64_stats_add(&s->cnt[VIRT_TX_BYTES], len);
@@ -314,22 +314,22 @@ static inline void virt_stats_tx(struct virt_dev *child, unsigned int len,
 	u64_stats_update_end(&s->syncp);
 }
 
-static inline void virt_stats_inc(struct virt_dev *child, enum virt_stat which)
+static inline void vfull_stats_inc(struct vfull_dev *child, enum vfull_stat which)
 {
-	struct virt_pcpu_stats *s = this_cpu_ptr(child->stats);
+	struct vfull_pcpu_stats *s = this_cpu_ptr(child->stats);
 
-	virt_assert_bh();
+	vfull_assert_bh();
 	u64_stats_update_begin(&s->syncp);
 	u64_stats_inc(&s->cnt[which]);
 	u64_stats_update_end(&s->syncp);
 }
 
-static inline void virt_port_stats_inc(struct virt_port *port,
-				       enum virt_port_stat which)
+static inline void vfull_port_stats_inc(struct vfull_port *port,
+					enum vfull_port_stat which)
 {
-	struct virt_port_pcpu_stats *s = this_cpu_ptr(port->stats);
+	struct vfull_port_pcpu_stats *s = this_cpu_ptr(port->stats);
 
-	virt_assert_bh();
+	vfull_assert_bh();
 	u64_stats_update_begin(&s->syncp);
 	u64_stats_inc(&s->cnt[which]);
 	u64_stats_update_end(&s->syncp);
@@ -338,7 +338,7 @@ static inline void virt_port_stats_inc(struct virt_port *port,
 /* The multicast filter bit of a destination MAC: its last four bytes
  * carry the group (IPv4 maps 23 bits of it, IPv6 32).
  */
-static inline unsigned int virt_mc_hash(const u8 *addr)
+static inline unsigned int vfull_mc_hash(const u8 *addr)
 {
 	u32 low = (u32)addr[2] << 24 | addr[3] << 16 | addr[4] << 8 | addr[5];
 
@@ -346,11 +346,11 @@ static inline unsigned int virt_mc_hash(const u8 *addr)
 }
 
 /* A frame for a child that is down is counted there, left to the parent. */
-static inline bool virt_child_up(struct virt_dev *child)
+static inline bool vfull_child_up(struct vfull_dev *child)
 {
 	if (likely(netif_running(child->dev)))
 		return true;
-	virt_stats_inc(child, VIRT_DROP_DOWN);
+	vfull_stats_inc(child, VIRT_DROP_DOWN);
 	return false;
 }
 
@@ -358,7 +358,7 @@ static inline bool virt_child_up(struct virt_dev *child)
  * A frame of the parent's entering @to in another namespace leaves the
  * parent's marks, conntrack and route behind; broadcast stays broadcast.
  */
-static inline void virt_rx_cross(struct sk_buff *skb, struct net_device *to)
+static inline void vfull_rx_cross(struct sk_buff *skb, struct net_device *to)
 {
 	u8 pkt_type = skb->pkt_type;
 
@@ -369,15 +369,15 @@ static inline void virt_rx_cross(struct sk_buff *skb, struct net_device *to)
 }
 
 /* tx.c APIs: */
-netdev_tx_t virt_start_xmit(struct sk_buff *skb, struct net_device *dev);
+netdev_tx_t vfull_start_xmit(struct sk_buff *skb, struct net_device *dev);
 
 /* bcast.c APIs: */
-void virt_mirror(struct virt_port *port, struct sk_buff *skb, bool output);
-void virt_bc_enqueue(struct virt_port *port, struct sk_buff *skb,
-		     struct virt_dev *from, bool sent);
-void virt_bc_filter_update(struct virt_port *port);
-void virt_bc_port_init(struct virt_port *port);
-void virt_bc_port_destroy(struct virt_port *port);
+void vfull_mirror(struct vfull_port *port, struct sk_buff *skb, bool output);
+void vfull_bc_enqueue(struct vfull_port *port, struct sk_buff *skb,
+		      struct vfull_dev *from, bool sent);
+void vfull_bc_filter_update(struct vfull_port *port);
+void vfull_bc_port_init(struct vfull_port *port);
+void vfull_bc_port_destroy(struct vfull_port *port);
 
 /* host.c APIs: the parent's output, seen by a netfilter egress hook. */
 
@@ -385,18 +385,18 @@ void virt_bc_port_destroy(struct virt_port *port);
  * The port whose child's frame is in the parent's dev_queue_xmit() on this
  * CPU (set by tx.c), so that the parent's egress hook leaves it alone.
  */
-DECLARE_PER_CPU(const struct virt_port *, virt_xmit_port);
+DECLARE_PER_CPU(const struct vfull_port *, vfull_xmit_port);
 
-static inline bool virt_xmit_from_child(const struct virt_port *port)
+static inline bool vfull_xmit_from_child(const struct vfull_port *port)
 {
-	return __this_cpu_read(virt_xmit_port) == port;
+	return __this_cpu_read(vfull_xmit_port) == port;
 }
 
-int virt_host_sync(struct virt_port *port);
-void virt_host_put(struct virt_port *port);
-void virt_host_detach(struct virt_port *port);
+int vfull_host_sync(struct vfull_port *port);
+void vfull_host_put(struct vfull_port *port);
+void vfull_host_detach(struct vfull_port *port);
 
-static inline bool virt_is_mirror(const struct virt_dev *child)
+static inline bool vfull_is_mirror(const struct vfull_dev *child)
 {
 	return child->mode == VIRT_MODE_MIRROR;
 }
@@ -408,12 +408,12 @@ static inline bool virt_is_mirror(const struct virt_dev *child)
  * asked to see the output. bcast.c reads it without RTNL: a child
  * moving meanwhile may miss a copy.
  */
-static inline bool virt_host_needs(const struct virt_port *port,
-				   const struct virt_dev *c)
+static inline bool vfull_host_needs(const struct vfull_port *port,
+				    const struct vfull_dev *c)
 {
 	if (!VIRT_EGRESS_HOOK)
 		return false;
-	if (virt_is_mirror(c))
+	if (vfull_is_mirror(c))
 		return READ_ONCE(c->mirror_tx);
 	return !net_eq(dev_net(c->dev), dev_net(port->dev));
 }
@@ -421,16 +421,16 @@ static inline bool virt_host_needs(const struct virt_port *port,
 /* addr.c APIs: */
 
 /* Inlined into every lookup: memcmp() is a call. */
-static inline int virt_addr_cmp(struct rhashtable_compare_arg *arg,
-				const void *obj)
+static inline int vfull_addr_cmp(struct rhashtable_compare_arg *arg,
+				 const void *obj)
 {
-	const struct virt_addr *a = obj;
+	const struct vfull_addr *a = obj;
 
 	return !ipv6_addr_equal(arg->key, &a->ip);
 }
 
 /* An IPv4 address (v4-mapped) is one word, not four. */
-static inline u32 virt_addr_hash(const void *data, u32 len, u32 seed)
+static inline u32 vfull_addr_hash(const void *data, u32 len, u32 seed)
 {
 	const struct in6_addr *ip = data;
 
@@ -439,114 +439,114 @@ static inline u32 virt_addr_hash(const void *data, u32 len, u32 seed)
 	return jhash2((const u32 *)ip->s6_addr32, 4, seed);
 }
 
-static const struct rhashtable_params virt_addr_params = {
+static const struct rhashtable_params vfull_addr_params = {
 	.key_len		= sizeof(struct in6_addr),
-	.key_offset		= offsetof(struct virt_addr, ip),
-	.head_offset		= offsetof(struct virt_addr, node),
-	.hashfn			= virt_addr_hash,
-	.obj_cmpfn		= virt_addr_cmp,
+	.key_offset		= offsetof(struct vfull_addr, ip),
+	.head_offset		= offsetof(struct vfull_addr, node),
+	.hashfn			= vfull_addr_hash,
+	.obj_cmpfn		= vfull_addr_cmp,
 	.automatic_shrinking	= true,
 };
 
-static inline unsigned int virt_addr_slot_last(__be32 last)
+static inline unsigned int vfull_addr_slot_last(__be32 last)
 {
 	return be32_to_cpu(last) & (VIRT_ADDR_FILTER_SIZE - 1);
 }
 
-static inline unsigned int virt_addr_slot(const struct in6_addr *ip)
+static inline unsigned int vfull_addr_slot(const struct in6_addr *ip)
 {
-	return virt_addr_slot_last(ip->s6_addr32[3]);
+	return vfull_addr_slot_last(ip->s6_addr32[3]);
 }
 
 /*
  * The slot's sole address answers first, then the filter: most frames,
  * a child's alone in its slot or nobody's, cost no hashing.
  */
-static inline struct virt_addr *virt_addr_find_rcu(struct virt_port *port,
-						   const struct in6_addr *ip)
+static inline struct vfull_addr *vfull_addr_find_rcu(struct vfull_port *port,
+						     const struct in6_addr *ip)
 {
-	unsigned int slot = virt_addr_slot(ip);
-	struct virt_addr *a;
+	unsigned int slot = vfull_addr_slot(ip);
+	struct vfull_addr *a;
 
 	RCU_LOCKDEP_WARN(!rcu_read_lock_any_held(), "virt_full: needs an RCU reader");
 	a = rcu_dereference(port->addr_sole[slot]);
 	if (!a || !ipv6_addr_equal(&a->ip, ip)) {
 		if (!READ_ONCE(port->addr_filter[slot]))
 			return NULL;
-		a = rhashtable_lookup(&port->addrs, ip, virt_addr_params);
+		a = rhashtable_lookup(&port->addrs, ip, vfull_addr_params);
 		if (!a)
 			return NULL;
 	}
-	return virt_child_up(a->child) ? a : NULL;
+	return vfull_child_up(a->child) ? a : NULL;
 }
 
-static inline struct virt_dev *virt_addr_lookup_rcu(struct virt_port *port,
-						    const struct in6_addr *ip)
+static inline struct vfull_dev *vfull_addr_lookup_rcu(struct vfull_port *port,
+						      const struct in6_addr *ip)
 {
-	struct virt_addr *a = virt_addr_find_rcu(port, ip);
+	struct vfull_addr *a = vfull_addr_find_rcu(port, ip);
 
 	return a ? a->child : NULL;
 }
 
-static inline bool virt_holds_rcu(struct virt_dev *child,
-				  const struct in6_addr *ip, bool trusted)
+static inline bool vfull_holds_rcu(struct vfull_dev *child,
+				   const struct in6_addr *ip, bool trusted)
 {
-	struct virt_addr *a = rhashtable_lookup(&child->port->addrs, ip,
-						virt_addr_params);
+	struct vfull_addr *a = rhashtable_lookup(&child->port->addrs, ip,
+						vfull_addr_params);
 
 	return a && a->child == child && (!trusted || READ_ONCE(a->trusted));
 }
 
-int virt_addr_port_init(struct virt_port *port);
-void virt_addr_port_destroy(struct virt_port *port);
-void virt_addr_flush(struct virt_dev *child);
-void virt_addr_resync(struct virt_dev *child);
-int virt_addr_init(void);
-void virt_addr_exit(void);
+int vfull_addr_port_init(struct vfull_port *port);
+void vfull_addr_port_destroy(struct vfull_port *port);
+void vfull_addr_flush(struct vfull_dev *child);
+void vfull_addr_resync(struct vfull_dev *child);
+int vfull_addr_init(void);
+void vfull_addr_exit(void);
 
 /* clients.c APIs: */
-void virt_wait_child_sent(struct virt_dev *child, struct sk_buff *skb);
-void virt_wait_host_sent(struct virt_port *port, const struct sk_buff *skb);
-struct virt_dev *virt_wait_dhcp_reply(struct virt_port *port,
-				      const struct sk_buff *skb,
+void vfull_wait_child_sent(struct vfull_dev *child, struct sk_buff *skb);
+void vfull_wait_host_sent(struct vfull_port *port, const struct sk_buff *skb);
+struct vfull_dev *vfull_wait_dhcp_reply(struct vfull_port *port,
+					const struct sk_buff *skb,
 				      unsigned int off);
-void virt_wait_probe_reply(struct virt_port *port, struct sk_buff *skb);
-void virt_wait_flush(struct virt_dev *child);
-int virt_wait_port_init(struct virt_port *port);
-void virt_wait_port_destroy(struct virt_port *port);
+void vfull_wait_probe_reply(struct vfull_port *port, struct sk_buff *skb);
+void vfull_wait_flush(struct vfull_dev *child);
+int vfull_wait_port_init(struct vfull_port *port);
+void vfull_wait_port_destroy(struct vfull_port *port);
 
 /* mac.c APIs: */
-struct virt_dev *virt_mac_lookup_rcu(struct virt_port *port, const u8 *addr);
-int virt_mac_fit(const struct net_device *parent,
-		 struct netlink_ext_ack *extack);
-bool virt_mac_owned(struct virt_port *port, const u8 *addr);
-bool virt_mac_taken(const struct net_device *parent, const u8 *addr);
-void virt_mac_refill(struct virt_port *port);
-void virt_mac_publish(struct virt_dev *child);
-void virt_mac_unpublish(struct virt_dev *child);
-int virt_mac_open(struct virt_dev *child);
-void virt_mac_stop(struct virt_dev *child);
-int virt_mac_set(struct net_device *dev, void *p);
+struct vfull_dev *vfull_mac_lookup_rcu(struct vfull_port *port, const u8 *addr);
+int vfull_mac_fit(const struct net_device *parent,
+		  struct netlink_ext_ack *extack);
+bool vfull_mac_owned(struct vfull_port *port, const u8 *addr);
+bool vfull_mac_taken(const struct net_device *parent, const u8 *addr);
+void vfull_mac_refill(struct vfull_port *port);
+void vfull_mac_publish(struct vfull_dev *child);
+void vfull_mac_unpublish(struct vfull_dev *child);
+int vfull_mac_open(struct vfull_dev *child);
+void vfull_mac_stop(struct vfull_dev *child);
+int vfull_mac_set(struct net_device *dev, void *p);
 
 /* trust.c APIs: */
-struct virt_allow;
-bool virt_host_holds(const struct virt_port *port, const struct in6_addr *ip);
-bool virt_allow_permits(struct virt_dev *child, const struct in6_addr *ip,
-			bool *trusted);
-struct virt_allow *virt_allow_parse(const struct nlattr *nest,
-				    struct netlink_ext_ack *extack);
-void virt_allow_set(struct virt_dev *child, struct virt_allow *al);
-void virt_allow_free(struct virt_dev *child);
-int virt_allow_fill(struct sk_buff *skb, struct virt_dev *child);
-size_t virt_allow_size(void);
-void virt_grant_set(struct virt_dev *child, const struct in6_addr *ip);
-bool virt_grant_take(struct virt_dev *child, const struct in6_addr *ip);
+struct vfull_allow;
+bool vfull_host_holds(const struct vfull_port *port, const struct in6_addr *ip);
+bool vfull_allow_permits(struct vfull_dev *child, const struct in6_addr *ip,
+			 bool *trusted);
+struct vfull_allow *vfull_allow_parse(const struct nlattr *nest,
+				      struct netlink_ext_ack *extack);
+void vfull_allow_set(struct vfull_dev *child, struct vfull_allow *al);
+void vfull_allow_free(struct vfull_dev *child);
+int vfull_allow_fill(struct sk_buff *skb, struct vfull_dev *child);
+size_t vfull_allow_size(void);
+void vfull_grant_set(struct vfull_dev *child, const struct in6_addr *ip);
+bool vfull_grant_take(struct vfull_dev *child, const struct in6_addr *ip);
 
 /*
  * May the caller act on @parent's traffic? A container's root holds
  * CAP_NET_ADMIN over its own namespace only. In the caller's context.
  */
-static inline bool virt_capable(const struct net_device *parent)
+static inline bool vfull_capable(const struct net_device *parent)
 {
 	return ns_capable(dev_net(parent)->user_ns, CAP_NET_ADMIN);
 }

@@ -112,7 +112,7 @@ parent_unregisters() {
 
 # created_destroyed MODULE: every child and port MODULE logged as created
 # (over the whole boot) was also destroyed: its last reference gone, the
-# device freed (virt_destructor), the port freed. A test point only for a
+# device freed (stacked_destructor), the port freed. A test point only for a
 # module that created something here.
 created_destroyed() {
 	local m=$1 counts
