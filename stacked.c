@@ -281,3 +281,10 @@ int stacked_get_link_ksettings(struct net_device *dev,
 	ASSERT_RTNL();
 	return __ethtool_get_link_ksettings(stacked_parent(dev), cmd);
 }
+
+/* virt.ko's whole ethtool; virt_full.ko's starts the same and adds -S. */
+const struct ethtool_ops stacked_ethtool_ops = {
+	.get_drvinfo		= stacked_get_drvinfo,
+	.get_link		= ethtool_op_get_link,
+	.get_link_ksettings	= stacked_get_link_ksettings,
+};

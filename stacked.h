@@ -56,5 +56,6 @@ int stacked_change_mtu(struct net_device *dev, struct stacked_mtu *m,
 void stacked_get_drvinfo(struct net_device *dev, struct ethtool_drvinfo *info);
 int stacked_get_link_ksettings(struct net_device *dev,
 			       struct ethtool_link_ksettings *cmd);
+extern const struct ethtool_ops stacked_ethtool_ops;
 
 #endif /* VIRT_STACKED_H */

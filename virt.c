@@ -158,12 +158,6 @@ static void virt_dev_change_rx_flags(struct net_device *dev, int change)
 				    dev->flags & IFF_PROMISC ? 1 : -1);
 }
 
-static const struct ethtool_ops virt_ethtool_ops = {
-	.get_drvinfo		= stacked_get_drvinfo,
-	.get_link		= ethtool_op_get_link,
-	.get_link_ksettings	= stacked_get_link_ksettings,
-};
-
 static const struct net_device_ops virt_netdev_ops = {
 	.ndo_init		= virt_dev_init,
 	.ndo_uninit		= virt_dev_uninit,
@@ -181,7 +175,7 @@ static void virt_setup(struct net_device *dev)
 {
 	/* The parent is found in init_net and the child stays beside it. */
 	virt_set_netns_local(dev);
-	stacked_setup(dev, &virt_netdev_ops, &virt_ethtool_ops,
+	stacked_setup(dev, &virt_netdev_ops, &stacked_ethtool_ops,
 		      virt_dev_destructor);
 }
 
