@@ -35,7 +35,10 @@ guest_accel() {
 	local why
 	[ -z "${GUEST_ACCEL:-}" ] || return 0
 	case ${VIRT_ACCEL:-} in
-	kvm|tcg) GUEST_ACCEL=$VIRT_ACCEL why="VIRT_ACCEL=$VIRT_ACCEL" ;;
+	kvm|tcg)
+		[ "$VIRT_ACCEL" = tcg ] || [ -z "${VIRT_ICOUNT:-}" ] ||
+			die "VIRT_ACCEL=kvm with VIRT_ICOUNT: icount exists only in TCG"
+		GUEST_ACCEL=$VIRT_ACCEL why="VIRT_ACCEL=$VIRT_ACCEL" ;;
 	'')
 		if [ -n "${VIRT_ICOUNT:-}" ]; then
 			GUEST_ACCEL=tcg why="icount needs TCG"
@@ -67,6 +70,7 @@ qemu_accel_args() {
 # why not.
 kvm_probe() {
 	local dir pid log i rc=1 args
+	local panic='Kernel panic - not syncing: (VFS: Unable to mount root|No working init)'
 	if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
 		echo "no usable /dev/kvm"
 		return 1
@@ -81,9 +85,10 @@ kvm_probe() {
 		-append "console=ttyS0 panic=-1" -serial "file:$log" \
 		</dev/null >"$dir/qemu.log" 2>&1 &
 	pid=$!
-	# Polled: a failing KVM stops the VM but leaves QEMU running.
+	# Polled: a failing KVM stops the VM but leaves QEMU running. Only the
+	# panic for want of a root counts: a broken KVM panics otherwise.
 	for i in $(seq 600); do
-		if grep -q 'Kernel panic' "$log" 2>/dev/null; then
+		if grep -qE "$panic" "$log" 2>/dev/null; then
 			rc=0
 			break
 		fi
@@ -93,6 +98,8 @@ kvm_probe() {
 	done
 	kill $pid 2>/dev/null || true
 	wait $pid 2>/dev/null || true
+	# QEMU exits right after the panic: it may have come after the grep.
+	grep -qE "$panic" "$log" 2>/dev/null && rc=0
 	if [ $rc -eq 0 ]; then
 		echo "/dev/kvm boots $1"
 	else
