@@ -282,7 +282,7 @@ int stacked_get_link_ksettings(struct net_device *dev,
 	return __ethtool_get_link_ksettings(stacked_parent(dev), cmd);
 }
 
-/* virt.ko's whole ethtool; virt_full.ko's starts the same and adds -S. */
+/* virt.ko's whole ethtool; virt_full.ko's starts the same, adds -S and -T. */
 const struct ethtool_ops stacked_ethtool_ops = {
 	.get_drvinfo		= stacked_get_drvinfo,
 	.get_link		= ethtool_op_get_link,

@@ -279,7 +279,7 @@ static void vfull_setup(struct net_device *dev)
 	dev->max_mtu = ETH_MAX_MTU;
 }
 
-/* A mirror sees every frame the parent receives: no short way for any. */
+/* A mirror sees every frame the parent receives: none takes the fast path. */
 static void vfull_link_slow_sync(struct vfull_port *port)
 {
 	ASSERT_RTNL();

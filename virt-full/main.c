@@ -4,7 +4,7 @@
  * its own addresses (like ipvlan in L2 mode: one MAC, demux by IP).
  *
  *	ip link add link eth0 name virt1 type virt	(module autoloads)
- *	insmod virt_full.ko link=eth0 [ifname=virt]	(the article's way)
+ *	insmod virt_full.ko link=eth0 [ifname=virt]	(as in the article)
  *
  * This file: module init and exit, and the legacy link= path.
  */

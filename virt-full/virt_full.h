@@ -146,8 +146,8 @@ struct vfull_port {
 	/* Read first by every frame: no bit set allows the fast path. */
 	unsigned long rx_slow;
 	netdevice_tracker dev_tracker;
-	struct list_head children;	/* answering children */
-	struct list_head mirrors;	/* mirror children */
+	struct list_head children;	/* answering children; RCU, RTNL */
+	struct list_head mirrors;	/* mirror children; RCU, RTNL */
 	int count;			/* children of both kinds */
 	struct rhashtable addrs;	/* every child address */
 	spinlock_t addrs_lock;		/* table writers, children's lists */
@@ -202,8 +202,8 @@ struct vfull_dev {
 	bool mirror_tx;			/* a mirror sees the parent's output */
 	bool forward;			/* a mirror's own frames go out */
 	bool spoofchk;			/* sends only from what it holds */
-	struct vfull_allow __rcu *allow;	/* what it may hold (trust.c) */
-	struct list_head addrs;		/* struct vfull_addr */
+	struct vfull_allow __rcu *allow;	/* may hold; RTNL + addrs_lock */
+	struct list_head addrs;		/* struct vfull_addr; addrs_lock */
 	/* The address the last validated request added, if the caller had
 	 * the host's authority (trust.c).
 	 */
@@ -211,7 +211,7 @@ struct vfull_dev {
 	bool granted;
 	struct vfull_pcpu_stats __percpu *stats;
 	DECLARE_BITMAP(mc_filter, VIRT_MC_FILTER_SIZE);
-	/* Its entries in port->waits, by kind. */
+	/* Its entries in port->waits, by kind; wait_lock. */
 	u8 waiting[VIRT_WAIT_KINDS];
 };
 
