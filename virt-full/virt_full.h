@@ -47,10 +47,7 @@
 #define VIRT_MC_FILTER_BITS 8
 #define VIRT_MC_FILTER_SIZE BIT(VIRT_MC_FILTER_BITS)
 
-/*
- * Per-CPU counters of a child, in the order ethtool -S lists them (the
- * names are in link.c). Where the first five don't say why, the others do.
- */
+/* A child's per-CPU counters, in ethtool -S order; virt(4) details each. */
 enum vfull_stat {
 	VIRT_RX_PACKETS,
 	VIRT_RX_BYTES,
@@ -69,30 +66,15 @@ enum vfull_stat {
 	VIRT_TX_LOCAL,		/* to a sibling or the parent's stack */
 	VIRT_DROP_DOWN,		/* for us while down: left to the parent */
 	VIRT_DROP_CLONE,	/* no memory for a copy */
-	VIRT_DROP_BACKLOG,	/* a copy not delivered: the backlog full,
-				 * or bigger than the child's MTU (the core
-				 * counts these in rx_dropped too)
-				 */
+	VIRT_DROP_BACKLOG,	/* a copy the backlog refused */
 	VIRT_DROP_MALFORMED,	/* sent without an Ethernet header */
 	VIRT_DROP_TX,		/* refused by the parent or the sibling */
 	VIRT_DROP_MIRROR_TX,	/* sent by a mirror that does not forward */
 	VIRT_DROP_SPOOF,	/* sent from what it doesn't hold (spoofchk) */
-	VIRT_DROP_CLAIM,	/* for the host's stack, from an address the
-				 * host doesn't trust it with, or moving the
-				 * host's routes (tx.c)
-				 */
-	VIRT_DROP_BC_SHARE,	/* a broadcast of its own sent without the
-				 * siblings' copies: its share of the
-				 * port's queue was full (bcast.c)
-				 */
-	VIRT_ADDR_REFUSED,	/* addresses of its stack not steered to it:
-				 * the host's, outside its allow-list, or
-				 * taken back by the host
-				 */
-	VIRT_DHCP_REFUSED,	/* DHCP requests whose replies won't be
-				 * steered to it: the transaction id is
-				 * another's, or no room (clients.c)
-				 */
+	VIRT_DROP_CLAIM,	/* to the host, claiming what it may not */
+	VIRT_DROP_BC_SHARE,	/* its broadcast, no room for the copies */
+	VIRT_ADDR_REFUSED,	/* its stack's addresses not steered to it */
+	VIRT_DHCP_REFUSED,	/* DHCP requests it won't get replies to */
 	VIRT_STATS_N
 };
 
@@ -108,23 +90,12 @@ struct vfull_pcpu_stats {
  * parent's stack (counted again, at the giving, in the last one).
  */
 enum vfull_port_stat {
-	VIRT_PORT_STEERED,	/* handed whole to a child (and counted in
-				 * its rx_addr or rx_arp_ndp); a deleted
-				 * child's stay counted here
-				 */
+	VIRT_PORT_STEERED,	/* handed whole to a child */
 	VIRT_PORT_PASSED,	/* left to the parent (copies aside) */
 	VIRT_PORT_DROPPED,	/* could not be unshared */
-	VIRT_PORT_MALFORMED,	/* of those passed and read: a header that
-				 * lies (unicast IP whose slot in the
-				 * address filter holds no child's address
-				 * is passed unread)
-				 */
+	VIRT_PORT_MALFORMED,	/* passed, with a header that lies */
 	VIRT_PORT_FROM_CHILDREN, /* given to the parent's stack by a child */
-	VIRT_PORT_BC_DROPPED,	/* broadcasts from the wire or the host
-				 * left without the children's copies:
-				 * their room in the queue was full (or
-				 * no memory for the clone)
-				 */
+	VIRT_PORT_BC_DROPPED,	/* broadcasts left without copies */
 	VIRT_PORT_STATS_N
 };
 
