@@ -250,7 +250,7 @@ fi
 # Without a client id a client is its MAC to dnsmasq: it gets any lease
 # of that MAC (and a client with an id one of its MAC that has none). So
 # shared-MAC children without ids are one client, and the parent without
-# one too. For the README, not a promise: each client's fate in a diag
+# one too. For the user's guide, not a promise: each client's fate in a diag
 # line, from a fresh server, the children holding no address.
 need dhc eth0 root eth0 -r
 for n in 1 2; do
